@@ -1,0 +1,163 @@
+"""Pulumi mocks that stand in for the engine and providers when a program runs offline.
+
+Every resource gets a fake id and ARN, echoes its inputs as outputs, and, for types whose
+outputs downstream code reads (pulumi-eks, ACM, ALB, Aurora...), the fields a real deploy
+would return. Without those, inputs that depend on them silently vanish.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "ap-northeast-2"
+
+
+def fake_arn(service: str, resource: str, region: str = DEFAULT_REGION) -> str:
+    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+def _fake_kubeconfig(cluster_name: str) -> dict[str, Any]:
+    server = f"https://{cluster_name}.gr7.{DEFAULT_REGION}.eks.amazonaws.com"
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster_name, "cluster": {"server": server, "certificate-authority-data": "Q0E="}}],
+        "contexts": [{"name": "aws", "context": {"cluster": cluster_name, "user": "aws"}}],
+        "current-context": "aws",
+        "users": [{"name": "aws", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": ["eks", "get-token", "--cluster-name", cluster_name]}}}],
+    }
+
+
+def _eks_cluster_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    cluster_name = f"{args.name}-eks"
+    issuer = f"oidc.eks.{DEFAULT_REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E"
+    kubeconfig = _fake_kubeconfig(cluster_name)
+    return {
+        "kubeconfig": kubeconfig,
+        "kubeconfigJson": json.dumps(kubeconfig),
+        "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+        "oidcProviderUrl": f"https://{issuer}",
+        "oidcIssuer": issuer,
+        "clusterSecurityGroupId": f"sg-{args.name}-cluster",
+        "nodeSecurityGroupId": f"sg-{args.name}-node",
+        "clusterIngressRuleId": f"sgr-{args.name}-ingress",
+        "eksCluster": {
+            "name": cluster_name,
+            "arn": fake_arn("eks", f"cluster/{cluster_name}"),
+            "id": cluster_name,
+            "endpoint": kubeconfig["clusters"][0]["cluster"]["server"],
+            "version": args.inputs.get("version", "1.33"),
+            "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.name}-eks"},
+            "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
+        },
+        "core": {
+            "cluster": {"name": cluster_name},
+            "oidcProvider": {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}", "url": issuer},
+            "vpcId": args.inputs.get("vpcId", "vpc-mock"),
+            "subnetIds": args.inputs.get("privateSubnetIds", []),
+            "endpoint": kubeconfig["clusters"][0]["cluster"]["server"],
+        },
+    }
+
+
+def _managed_node_group_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    return {"nodeGroup": {"nodeGroupName": args.name, "arn": fake_arn("eks", f"nodegroup/{args.name}"), "resources": [{"autoscalingGroups": [{"name": f"{args.name}-asg"}]}]}}
+
+
+def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    """Outputs a real provider computes that programs commonly read."""
+    name = args.name
+    token = args.typ
+    if token == "eks:index:Cluster":
+        return _eks_cluster_outputs(args)
+    if token == "eks:index:ManagedNodeGroup":
+        return _managed_node_group_outputs(args)
+    if token == "aws:acm/certificate:Certificate":
+        domain = args.inputs.get("domainName", "example.com")
+        return {"domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_x1.{domain}.", "resourceRecordType": "CNAME", "resourceRecordValue": "_x2.acm-validations.aws."}]}
+    if token == "aws:lb/loadBalancer:LoadBalancer":
+        return {"dnsName": f"{name}-1234567890.{DEFAULT_REGION}.elb.amazonaws.com", "zoneId": "ZWKZPGTI48KDX", "arnSuffix": f"app/{name}/50dc6c495c0c9188"}
+    if token == "aws:lb/targetGroup:TargetGroup":
+        return {"arnSuffix": f"targetgroup/{name}/73e2d6bc24d8a067"}
+    if token == "aws:rds/cluster:Cluster":
+        return {"endpoint": f"{name}.cluster-abc.{DEFAULT_REGION}.rds.amazonaws.com", "readerEndpoint": f"{name}.cluster-ro-abc.{DEFAULT_REGION}.rds.amazonaws.com", "clusterIdentifier": args.inputs.get("clusterIdentifier", name), "port": 5432}
+    if token == "aws:elasticache/replicationGroup:ReplicationGroup":
+        return {"primaryEndpointAddress": f"master.{name}.abc.apn2.cache.amazonaws.com", "readerEndpointAddress": f"replica.{name}.abc.apn2.cache.amazonaws.com", "configurationEndpointAddress": f"clustercfg.{name}.abc.apn2.cache.amazonaws.com", "port": 6379}
+    if token == "aws:route53/zone:Zone":
+        return {"zoneId": f"Z{name.upper()[:10]}", "nameServers": ["ns-1.awsdns-01.org"]}
+    if token == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        return {"url": args.inputs.get("url", "oidc.example.com")}
+    if token == "aws:ec2/vpc:Vpc":
+        return {"defaultSecurityGroupId": f"sg-{name}-default", "mainRouteTableId": f"rtb-{name}-main"}
+    return {}
+
+
+def _service_of(token: str) -> str:
+    parts = token.split(":")
+    return parts[1].split("/")[0] if len(parts) > 1 else "mock"
+
+
+class ProgramMocks(pulumi.runtime.Mocks):
+    """Echoes inputs, adds id/arn and the typed outputs above.
+
+    A StackReference resolves to `stack_outputs[<referenced stack's last path segment>]`;
+    the stacks asked for are kept in `referenced_stacks` so a runner can supply them.
+    """
+
+    def __init__(self, stack_outputs: dict[str, dict[str, Any]] | None = None):
+        self.stack_outputs = stack_outputs or {}
+        self.referenced_stacks: set[str] = set()
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            return self._stack_reference(args)
+        resource_id = args.resource_id or f"{args.name}-id"
+        outputs: dict[str, Any] = dict(args.inputs)
+        outputs.setdefault("arn", fake_arn(_service_of(args.typ), f"{args.typ.split(':')[-1].lower()}/{args.name}"))
+        outputs.setdefault("name", args.inputs.get("name", args.name))
+        outputs.setdefault("id", resource_id)
+        outputs.update({key: value for key, value in _typed_outputs(args).items() if key not in args.inputs})
+        return resource_id, outputs
+
+    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        full_name = str(args.inputs.get("name") or args.resource_id or args.name)
+        stack = full_name.rsplit("/", 1)[-1]
+        self.referenced_stacks.add(stack)
+        outputs = self.stack_outputs.get(stack, {})
+        return full_name, {"name": full_name, "outputs": outputs, "secretOutputNames": []}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
+        handler = CALL_RESULTS.get(args.token)
+        return (handler(args.args) if handler else {}), None
+
+
+def _policy_document(call_args: dict) -> dict[str, Any]:
+    statements = []
+    for statement in call_args.get("statements", []) or []:
+        entry: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
+        for source, target in (("actions", "Action"), ("resources", "Resource"), ("notActions", "NotAction")):
+            if statement.get(source):
+                entry[target] = statement[source]
+        for principal in statement.get("principals", []) or []:
+            entry.setdefault("Principal", {})[principal["type"]] = principal["identifiers"]
+        for condition in statement.get("conditions", []) or []:
+            entry.setdefault("Condition", {}).setdefault(condition["test"], {})[condition["variable"]] = condition["values"]
+        statements.append(entry)
+    return {"json": json.dumps({"Version": "2012-10-17", "Statement": statements})}
+
+
+CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
+        "names": [f"{DEFAULT_REGION}{suffix}" for suffix in "abcd"],
+        "zoneIds": [f"apne2-az{n}" for n in range(1, 5)],
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE"},
+    "aws:index/getRegion:getRegion": lambda call_args: {"name": call_args.get("region", DEFAULT_REGION), "region": call_args.get("region", DEFAULT_REGION)},
+    "aws:index/getPartition:getPartition": lambda _: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+    "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:route53/getZone:getZone": lambda call_args: {"zoneId": "ZMOCKZONE", "id": "ZMOCKZONE", "name": call_args.get("name", "example.com")},
+}

@@ -1,0 +1,273 @@
+"""Run a Pulumi Python program under mocks and record every resource it registers.
+
+This is what `pulumi preview` does up to the point where the engine calls providers: the
+program runs with a stack's config, and each RegisterResource request is kept (type, name,
+parent, inputs, options) so the policy pack and the tests can read exactly what the
+program asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.sync_await import _sync_await
+
+from policies.mocks import ProgramMocks
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class ProgramError(Exception):
+    """The program or its config could not be run; the message says why."""
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent_urn: str
+    inputs: dict[str, Any]
+    provider: str
+    protect: bool
+    ignore_changes: tuple[str, ...]
+    dependencies: tuple[str, ...]
+    secret_paths: tuple[str, ...] = ()
+
+
+@dataclass
+class ProgramRun:
+    project: str
+    stack: str
+    resources: list[RegisteredResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, resource_type: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.type == resource_type]
+
+    def named(self, name: str) -> RegisteredResource:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+    def children_of(self, parent_urn: str) -> list[RegisteredResource]:
+        return [resource for resource in self.resources if resource.parent_urn == parent_urn]
+
+
+def _unwrap_secrets(value: Any, path: str, secret_paths: list[str]) -> Any:
+    """Plain values for rules to read; where the secrets were is kept in `secret_paths`."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            secret_paths.append(path or ".")
+            return _unwrap_secrets(value.get("value"), path, secret_paths)
+        return {key: _unwrap_secrets(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The stock mock monitor, plus a record of each registration and the stack outputs."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks, run: ProgramRun):
+        super().__init__(mocks)
+        self.run = run
+        self.stack_urn = ""
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = response.urn
+            return response
+        secret_paths: list[str] = []
+        inputs = _unwrap_secrets(rpc.deserialize_properties(request.object, keep_unknowns=True), "", secret_paths)
+        self.run.resources.append(
+            RegisteredResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent_urn=request.parent,
+                inputs=inputs,
+                provider=request.provider,
+                protect=request.protect,
+                ignore_changes=tuple(request.ignoreChanges),
+                dependencies=tuple(request.dependencies),
+                secret_paths=tuple(secret_paths),
+            )
+        )
+        return response
+
+
+def load_project(program_dir: Path) -> dict[str, Any]:
+    project_file = program_dir / "Pulumi.yaml"
+    if not project_file.is_file():
+        raise ProgramError(f"{program_dir} has no Pulumi.yaml")
+    project = yaml.safe_load(project_file.read_text()) or {}
+    runtime = project.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ProgramError(f"{project_file}: runtime must be python, got {project.get('runtime')!r}")
+    return project
+
+
+def _config_value(value: Any) -> tuple[str, bool]:
+    """Config as the engine hands it to the program: strings, objects as JSON, secrets opaque."""
+    if isinstance(value, dict) and set(value) == {"secure"}:
+        return SECRET_PLACEHOLDER, True
+    if isinstance(value, str):
+        return value, False
+    return json.dumps(value), False
+
+
+def load_stack_config(config_file: Path, project_name: str) -> tuple[dict[str, str], list[str]]:
+    if not config_file.is_file():
+        raise ProgramError(f"stack config {config_file} does not exist")
+    try:
+        document = yaml.safe_load(config_file.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ProgramError(f"{config_file} is not valid YAML: {error}") from error
+    raw = document.get("config") or {}
+    if not isinstance(raw, dict):
+        raise ProgramError(f"{config_file}: 'config' must be a mapping")
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw.items():
+        full_key = key if ":" in key else f"{project_name}:{key}"
+        config[full_key], is_secret = _config_value(value)
+        if is_secret:
+            secret_keys.append(full_key)
+    return config, secret_keys
+
+
+@contextlib.contextmanager
+def _program_context(program_dir: Path) -> Iterator[None]:
+    """cwd and sys.path as the Pulumi language host sets them; the program's modules unloaded after."""
+    previous_cwd = os.getcwd()
+    previous_modules = set(sys.modules)
+    sys.path.insert(0, str(program_dir))
+    os.chdir(program_dir)
+    try:
+        yield
+    finally:
+        os.chdir(previous_cwd)
+        sys.path.remove(str(program_dir))
+        for name in set(sys.modules) - previous_modules:
+            module_file = getattr(sys.modules[name], "__file__", None) or ""
+            if module_file.startswith(str(program_dir)) and not module_file.startswith(str(Path(__file__).parent)):
+                del sys.modules[name]
+
+
+def run_program(
+    program_dir: Path,
+    stack: str,
+    config_file: Path | None = None,
+    config: dict[str, Any] | None = None,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+) -> ProgramRun:
+    """Run `program_dir`'s Pulumi program for `stack` under mocks.
+
+    Config comes from `config_file` (default `Pulumi.<stack>.yaml`), or from `config`, a
+    mapping shaped like that file's `config:` section. A StackReference to another stack of
+    the same program that has a `Pulumi.<name>.yaml` gets that stack's outputs, computed by
+    running it first; `stack_outputs` (stack name -> outputs) supplies them instead.
+    """
+    known_outputs = dict(stack_outputs or {})
+    mocks = ProgramMocks(known_outputs)
+    try:
+        return _run_once(program_dir, stack, config_file, config, mocks)
+    except ProgramError:
+        sibling_stacks = {
+            name for name in mocks.referenced_stacks - set(known_outputs) - {stack}
+            if (program_dir / f"Pulumi.{name}.yaml").is_file()
+        }
+        if not sibling_stacks:
+            raise
+    for name in sorted(sibling_stacks):
+        known_outputs[name] = _json_safe(run_program(program_dir, name, stack_outputs=known_outputs).outputs)
+    return _run_once(program_dir, stack, config_file, config, ProgramMocks(known_outputs))
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(item) for item in value]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else None
+
+
+def _run_once(
+    program_dir: Path,
+    stack: str,
+    config_file: Path | None,
+    config: dict[str, Any] | None,
+    mocks: ProgramMocks,
+) -> ProgramRun:
+    program_dir = program_dir.resolve()
+    project = load_project(program_dir)
+    project_name = str(project.get("name"))
+    if config is not None:
+        values = {(key if ":" in key else f"{project_name}:{key}"): _config_value(value) for key, value in config.items()}
+        stack_config = {key: value for key, (value, _) in values.items()}
+        secret_keys = [key for key, (_, is_secret) in values.items() if is_secret]
+    else:
+        stack_config, secret_keys = load_stack_config(config_file or program_dir / f"Pulumi.{stack}.yaml", project_name)
+    main = program_dir / str(project.get("main") or "__main__.py")
+    if main.is_dir():
+        main = main / "__main__.py"
+    if not main.is_file():
+        raise ProgramError(f"program entry point {main} does not exist")
+
+    run = ProgramRun(project=project_name, stack=stack)
+    monitor = RecordingMonitor(mocks, run)
+    with _program_context(program_dir), _fresh_event_loop():
+        settings.ROOT.set(None)
+        settings.SETTINGS.outputs.clear()
+        pulumi.runtime.set_all_config(stack_config, secret_keys)
+        pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor)
+        try:
+            _sync_await(pulumi.runtime.stack.run_pulumi_func(lambda: _run_main(main)))
+        except pulumi.RunError as error:
+            raise ProgramError(str(error)) from error
+        except Exception as error:  # the program's own failure, reported with its type
+            raise ProgramError(f"{type(error).__name__}: {error}") from error
+        _sync_await(_collect_stack_outputs(settings.get_root_resource(), run))
+    return run
+
+
+@contextlib.contextmanager
+def _fresh_event_loop() -> Iterator[None]:
+    """A failed run leaves registrations pending; a loop per run keeps them out of the next."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        for task in asyncio.all_tasks(loop):
+            task.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def _run_main(main: Path) -> None:
+    runpy.run_path(str(main), run_name="__main__")
+
+
+async def _collect_stack_outputs(stack_resource: Any, run: ProgramRun) -> None:
+    for key, value in getattr(stack_resource, "outputs", {}).items():
+        run.outputs[key] = await pulumi.Output.from_input(value).future(with_unknowns=True)
