@@ -1,0 +1,1 @@
+"""Flash-sale ticketing services: a fair waiting room and oversell-free booking."""

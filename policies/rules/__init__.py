@@ -1,0 +1,16 @@
+"""The registry: every rule of the pack, grouped by domain. `policies/__main__.py` and the
+offline gate both take the list from here."""
+
+from policies.rules import compute, database, kubernetes, messaging, network, routing, security, storage, tagging
+
+ALL_POLICIES = [
+    *compute.POLICIES,
+    *database.POLICIES,
+    *network.POLICIES,
+    *security.POLICIES,
+    *storage.POLICIES,
+    *messaging.POLICIES,
+    *kubernetes.POLICIES,
+    *routing.POLICIES,
+    *tagging.POLICIES,
+]

@@ -1,0 +1,3 @@
+"""Placeholder until its rules land."""
+
+POLICIES: list = []

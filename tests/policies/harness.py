@@ -1,0 +1,48 @@
+"""Runs one rule against hand-written inputs, the way the analyzer would, and returns the messages."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+STACK_URN_PREFIX = "urn:pulumi:test::ticketing::"
+
+
+def _options() -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def urn_of(resource_type: str, name: str) -> str:
+    return f"{STACK_URN_PREFIX}{resource_type}::{name}"
+
+
+def resource_violations(
+    policy: ResourceValidationPolicy, resource_type: str, props: Any, name: str = "subject", config: Mapping[str, Any] | None = None
+) -> list[str]:
+    messages: list[str] = []
+    args = ResourceValidationArgs(resource_type, props, urn_of(resource_type, name), name, _options(), None, config or {})
+    policy.validate(args, lambda message, urn=None: messages.append(message))
+    return messages
+
+
+def stack_resource(resource_type: str, name: str, props: Mapping[str, Any]) -> PolicyResource:
+    return PolicyResource(resource_type, props, urn_of(resource_type, name), name, _options(), None, None, [], {})
+
+
+def stack_violations(
+    policy: StackValidationPolicy, resources: list[PolicyResource], config: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """(resource name, message) per violation."""
+    names = {resource.urn: resource.name for resource in resources}
+    found: list[tuple[str, str]] = []
+    policy.validate(StackValidationArgs(resources, config or {}), lambda message, urn=None: found.append((names.get(urn, ""), message)))
+    return found
