@@ -8,9 +8,11 @@ would return. Without those, inputs that depend on them silently vanish.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pulumi
+from pulumi.runtime import rpc
 
 ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "ap-northeast-2"
@@ -18,6 +20,16 @@ DEFAULT_REGION = "ap-northeast-2"
 
 def fake_arn(service: str, resource: str, region: str = DEFAULT_REGION) -> str:
     return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+
+@dataclass(frozen=True)
+class NestedResource:
+    """A resource a remote component creates inside itself and returns as a resource reference
+    (pulumi-eks `eksCluster`, `core.cluster`, `nodeGroup`): the SDK accepts only a reference there."""
+
+    type: str
+    suffix: str
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 def _fake_kubeconfig(cluster_name: str) -> dict[str, Any]:
@@ -35,37 +47,48 @@ def _fake_kubeconfig(cluster_name: str) -> dict[str, Any]:
 def _eks_cluster_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     cluster_name = f"{args.name}-eks"
     issuer = f"oidc.eks.{DEFAULT_REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E"
+    oidc_provider_arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"
     kubeconfig = _fake_kubeconfig(cluster_name)
+    endpoint = kubeconfig["clusters"][0]["cluster"]["server"]
+    eks_cluster = NestedResource("aws:eks/cluster:Cluster", "eksCluster", {
+        "name": cluster_name,
+        "arn": fake_arn("eks", f"cluster/{cluster_name}"),
+        "id": cluster_name,
+        "endpoint": endpoint,
+        "version": args.inputs.get("version", "1.33"),
+        "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.name}-eks"},
+        "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
+    })
+    cluster_role = NestedResource("aws:iam/role:Role", "eksRole", {"name": f"{args.name}-eksRole", "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{args.name}-eksRole"})
+    oidc_provider = NestedResource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "oidcProvider", {"arn": oidc_provider_arn, "url": issuer})
     return {
         "kubeconfig": kubeconfig,
         "kubeconfigJson": json.dumps(kubeconfig),
-        "oidcProviderArn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}",
+        "oidcProviderArn": oidc_provider_arn,
         "oidcProviderUrl": f"https://{issuer}",
         "oidcIssuer": issuer,
         "clusterSecurityGroupId": f"sg-{args.name}-cluster",
         "nodeSecurityGroupId": f"sg-{args.name}-node",
         "clusterIngressRuleId": f"sgr-{args.name}-ingress",
-        "eksCluster": {
-            "name": cluster_name,
-            "arn": fake_arn("eks", f"cluster/{cluster_name}"),
-            "id": cluster_name,
-            "endpoint": kubeconfig["clusters"][0]["cluster"]["server"],
-            "version": args.inputs.get("version", "1.33"),
-            "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.name}-eks"},
-            "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
-        },
+        "eksCluster": eks_cluster,
         "core": {
-            "cluster": {"name": cluster_name},
-            "oidcProvider": {"arn": f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}", "url": issuer},
+            "cluster": eks_cluster,
+            "clusterIamRole": cluster_role,
+            "instanceRoles": [],
+            "oidcProvider": oidc_provider,
             "vpcId": args.inputs.get("vpcId", "vpc-mock"),
             "subnetIds": args.inputs.get("privateSubnetIds", []),
-            "endpoint": kubeconfig["clusters"][0]["cluster"]["server"],
+            "endpoint": endpoint,
+            "nodeGroupOptions": {},
         },
     }
 
 
 def _managed_node_group_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
-    return {"nodeGroup": {"nodeGroupName": args.name, "arn": fake_arn("eks", f"nodegroup/{args.name}"), "resources": [{"autoscalingGroups": [{"name": f"{args.name}-asg"}]}]}}
+    return {"nodeGroup": NestedResource("aws:eks/nodeGroup:NodeGroup", "nodeGroup", {
+        "nodeGroupName": args.name, "arn": fake_arn("eks", f"nodegroup/{args.name}"),
+        "resources": [{"autoscalingGroups": [{"name": f"{args.name}-asg"}]}],
+    })}
 
 
 def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
@@ -77,8 +100,8 @@ def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if token == "eks:index:ManagedNodeGroup":
         return _managed_node_group_outputs(args)
     if token == "aws:acm/certificate:Certificate":
-        domain = args.inputs.get("domainName", "example.com")
-        return {"domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_x1.{domain}.", "resourceRecordType": "CNAME", "resourceRecordValue": "_x2.acm-validations.aws."}]}
+        domains = [args.inputs.get("domainName", "example.com"), *(args.inputs.get("subjectAlternativeNames") or [])]
+        return {"domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_x1.{domain}.", "resourceRecordType": "CNAME", "resourceRecordValue": "_x2.acm-validations.aws."} for domain in domains]}
     if token == "aws:lb/loadBalancer:LoadBalancer":
         return {"dnsName": f"{name}-1234567890.{DEFAULT_REGION}.elb.amazonaws.com", "zoneId": "ZWKZPGTI48KDX", "arnSuffix": f"app/{name}/50dc6c495c0c9188"}
     if token == "aws:lb/targetGroup:TargetGroup":
@@ -106,11 +129,14 @@ class ProgramMocks(pulumi.runtime.Mocks):
 
     A StackReference resolves to `stack_outputs[<referenced stack's last path segment>]`;
     the stacks asked for are kept in `referenced_stacks` so a runner can supply them.
+    Each `NestedResource` output becomes a resource reference; its state is kept in
+    `nested_resources` (urn -> (id, state)) for the monitor to answer the SDK's lookup of it.
     """
 
     def __init__(self, stack_outputs: dict[str, dict[str, Any]] | None = None):
         self.stack_outputs = stack_outputs or {}
         self.referenced_stacks: set[str] = set()
+        self.nested_resources: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         if args.typ == "pulumi:pulumi:StackReference":
@@ -121,7 +147,23 @@ class ProgramMocks(pulumi.runtime.Mocks):
         outputs.setdefault("name", args.inputs.get("name", args.name))
         outputs.setdefault("id", resource_id)
         outputs.update({key: value for key, value in _typed_outputs(args).items() if key not in args.inputs})
-        return resource_id, outputs
+        return resource_id, self._with_references(outputs, args)
+
+    def _with_references(self, value: Any, args: pulumi.runtime.MockResourceArgs) -> Any:
+        if isinstance(value, NestedResource):
+            return self._reference(value, args)
+        if isinstance(value, dict):
+            return {key: self._with_references(item, args) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._with_references(item, args) for item in value]
+        return value
+
+    def _reference(self, nested: NestedResource, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+        name = f"{args.name}-{nested.suffix}"
+        urn = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{args.typ}${nested.type}::{name}"
+        resource_id = str(nested.state.get("id", name))
+        self.nested_resources[urn] = (resource_id, {"id": resource_id, **nested.state})
+        return {rpc._special_sig_key: rpc._special_resource_sig, "urn": urn, "id": resource_id, "type": nested.type, "name": name, "packageVersion": ""}
 
     def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         full_name = str(args.inputs.get("name") or args.resource_id or args.name)
@@ -130,9 +172,9 @@ class ProgramMocks(pulumi.runtime.Mocks):
         outputs = self.stack_outputs.get(stack, {})
         return full_name, {"name": full_name, "outputs": outputs, "secretOutputNames": []}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, None]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
         handler = CALL_RESULTS.get(args.token)
-        return (handler(args.args) if handler else {}), None
+        return (handler(args.args) if handler else {}), []
 
 
 def _policy_document(call_args: dict) -> dict[str, Any]:
@@ -159,5 +201,6 @@ CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
     "aws:index/getRegion:getRegion": lambda call_args: {"name": call_args.get("region", DEFAULT_REGION), "region": call_args.get("region", DEFAULT_REGION)},
     "aws:index/getPartition:getPartition": lambda _: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:elb/getServiceAccount:getServiceAccount": lambda call_args: {"arn": "arn:aws:iam::600734575887:root", "id": "600734575887"},
     "aws:route53/getZone:getZone": lambda call_args: {"zoneId": "ZMOCKZONE", "id": "ZMOCKZONE", "name": call_args.get("name", "example.com")},
 }

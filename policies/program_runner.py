@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 import pulumi
 import yaml
+from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _sync_await
@@ -27,6 +28,7 @@ from pulumi.runtime.sync_await import _sync_await
 from policies.mocks import ProgramMocks
 
 SECRET_PLACEHOLDER = "[secret]"
+LEFTOVER_TASKS_TIMEOUT_SECONDS = 10
 
 
 class ProgramError(Exception):
@@ -54,6 +56,7 @@ class ProgramRun:
     stack: str
     resources: list[RegisteredResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    secret_outputs: set[str] = field(default_factory=set)
 
     def of_type(self, resource_type: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -89,7 +92,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_urn = ""
 
     def RegisterResource(self, request):
+        request = _without_resource_references(request)
         response = super().RegisterResource(request)
+        self._register_nested_resources()
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = response.urn
             return response
@@ -111,6 +116,35 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         return response
+
+    def _register_nested_resources(self) -> None:
+        """Resources a remote component returns by reference; the SDK looks each one up by URN."""
+        for urn, (resource_id, state) in getattr(self.mocks, "nested_resources", {}).items():
+            self.resources.setdefault(urn, pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state))
+
+
+def _dereferenced(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_resource_sig:
+            return (value["id"] or rpc.UNKNOWN) if "id" in value else value["urn"]
+        return {key: _dereferenced(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dereferenced(item) for item in value]
+    return value
+
+
+def _without_resource_references(request: Any) -> Any:
+    """The request with each resource reference in its inputs replaced by the resource's ID
+    (custom resource) or URN (component), as the engine hands inputs to an analyzer.
+
+    Deserializing a reference would construct the resource on the monitor's thread and event
+    loop, and the program's loop would then wait on it: a cross-loop error or a hang.
+    """
+    plain = type(request)()
+    plain.CopyFrom(request)
+    plain.object.Clear()
+    plain.object.update(_dereferenced(json_format.MessageToDict(request.object)))
+    return plain
 
 
 def load_project(program_dir: Path) -> dict[str, Any]:
@@ -168,7 +202,8 @@ def _program_context(program_dir: Path) -> Iterator[None]:
         sys.path.remove(str(program_dir))
         for name in set(sys.modules) - previous_modules:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
-            if module_file.startswith(str(program_dir)) and not module_file.startswith(str(Path(__file__).parent)):
+            kept = (str(Path(__file__).parent), sys.prefix)  # the runner itself and installed packages (a .venv inside the program)
+            if module_file.startswith(str(program_dir)) and not module_file.startswith(kept):
                 del sys.modules[name]
 
 
@@ -251,17 +286,30 @@ def _run_once(
 
 @contextlib.contextmanager
 def _fresh_event_loop() -> Iterator[None]:
-    """A failed run leaves registrations pending; a loop per run keeps them out of the next."""
+    """A failed run leaves registrations pending; a loop per run keeps them out of the next.
+
+    Its leftovers are cancelled and awaited, and the futures that failed along with the run are
+    not reported again one by one (the run's error already says why): otherwise a run that is
+    retried with a sibling stack's outputs floods stderr with thousands of asyncio reports.
+    """
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_report_unless_unretrieved)
     asyncio.set_event_loop(loop)
     try:
         yield
     finally:
-        for task in asyncio.all_tasks(loop):
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
             task.cancel()
-        loop.run_until_complete(asyncio.sleep(0))
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=LEFTOVER_TASKS_TIMEOUT_SECONDS))
         loop.close()
         asyncio.set_event_loop(None)
+
+
+def _report_unless_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if "exception was never retrieved" not in context.get("message", ""):
+        loop.default_exception_handler(context)
 
 
 def _run_main(main: Path) -> None:
@@ -270,4 +318,7 @@ def _run_main(main: Path) -> None:
 
 async def _collect_stack_outputs(stack_resource: Any, run: ProgramRun) -> None:
     for key, value in getattr(stack_resource, "outputs", {}).items():
-        run.outputs[key] = await pulumi.Output.from_input(value).future(with_unknowns=True)
+        output = pulumi.Output.from_input(value)
+        run.outputs[key] = await output.future(with_unknowns=True)
+        if await output.is_secret():
+            run.secret_outputs.add(key)

@@ -1,3 +1,213 @@
-"""Placeholder until its rules land."""
+"""Database rules: RDS/Aurora clusters, instances and global clusters; ElastiCache Redis."""
 
-POLICIES: list = []
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pulumi_policy import EnforcementLevel, Severity
+
+from policies.rule import resource_rule
+from policies.rules.compute import shown
+from policies.rules.values import is_aws_managed_key, is_true, is_unknown, lookup, with_plain_props
+
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
+ELASTICACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+ELASTICACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
+ELASTICACHE_SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+
+MIN_BACKUP_RETENTION_DAYS = 2
+"""Trivy's bar: AWS's default of 1 day leaves no margin to notice a bad change before its backup ages out."""
+
+
+def _must_be_true(props: dict[str, Any], field: str) -> Iterator[str]:
+    value = lookup(props, field)
+    if not is_true(value) and not is_unknown(value):
+        yield f"{field} is {shown(value)}"
+
+
+def _is_replica(props: dict[str, Any]) -> bool:
+    """Read replicas and global secondaries inherit encryption and backups from their source."""
+    return any(lookup(props, field) is not None for field in ("replicateSourceDb", "replicationSourceIdentifier", "sourceDbClusterIdentifier"))
+
+
+def _storage_encryption_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    if not _is_replica(props):
+        yield from _must_be_true(props, "storageEncrypted")
+
+
+def _backup_retention_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    if _is_replica(props):
+        return
+    days = lookup(props, "backupRetentionPeriod")
+    if is_unknown(days):
+        return
+    if not isinstance(days, (int, float)) or isinstance(days, bool) or days < MIN_BACKUP_RETENTION_DAYS:
+        yield f"backupRetentionPeriod is {shown(days)} (AWS default 1); keep at least {MIN_BACKUP_RETENTION_DAYS} days"
+
+
+def _performance_insights_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    if args.resource_type == RDS_CLUSTER and lookup(props, "dbClusterInstanceClass") is None:
+        return  # an Aurora cluster: Performance Insights is set on its cluster instances
+    yield from _must_be_true(props, "performanceInsightsEnabled")
+
+
+def _performance_insights_key_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    key = lookup(props, "performanceInsightsKmsKeyId")
+    if is_true(lookup(props, "performanceInsightsEnabled")) and is_aws_managed_key(key, "rds"):
+        yield f"performanceInsightsKmsKeyId is {shown(key)}, so Performance Insights data uses the AWS-managed aws/rds key"
+
+
+def _public_access_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    if is_true(lookup(props, "publiclyAccessible")):
+        yield f"publiclyAccessible is {lookup(props, 'publiclyAccessible')!r}: the database gets a public DNS name and IP"
+
+
+def _deletion_protection_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from _must_be_true(props, "deletionProtection")
+
+
+def _iam_auth_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from _must_be_true(props, "iamDatabaseAuthenticationEnabled")
+
+
+def _inherits_from_replication_group(props: dict[str, Any]) -> bool:
+    """A cache cluster that joins a replication group takes its settings from the group."""
+    return lookup(props, "replicationGroupId") is not None
+
+
+def _cache_at_rest_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from _must_be_true(props, "atRestEncryptionEnabled")
+
+
+def _cache_in_transit_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    if _inherits_from_replication_group(props):
+        return
+    yield from _must_be_true(props, "transitEncryptionEnabled")
+    mode = lookup(props, "transitEncryptionMode")
+    if mode == "preferred":
+        yield "transitEncryptionMode is 'preferred', so plaintext connections are still accepted; use 'required'"
+
+
+def _cache_backup_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    if _inherits_from_replication_group(props) or lookup(props, "engine") == "memcached":
+        return
+    days = lookup(props, "snapshotRetentionLimit")
+    if is_unknown(days):
+        return
+    if not isinstance(days, (int, float)) or isinstance(days, bool) or days < 1:
+        yield f"snapshotRetentionLimit is {shown(days)}; no automatic snapshots are kept"
+
+
+POLICIES: list = [
+    resource_rule(
+        name="aws-rds-encrypt-cluster-storage-data",
+        description="RDS/Aurora clusters and global clusters encrypt storage at rest.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[RDS_CLUSTER, RDS_GLOBAL_CLUSTER],
+        remediation="set `storage_encrypted=True` and `kms_key_id` (a customer-managed key) on aws.rds.Cluster; "
+                    "`storage_encrypted=True` on aws.rds.GlobalCluster.",
+        trivy_ids=["AVD-AWS-0079"],
+        check=with_plain_props(_storage_encryption_findings),
+    ),
+    resource_rule(
+        name="aws-rds-encrypt-instance-storage-data",
+        description="RDS instances encrypt storage at rest.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[RDS_INSTANCE],
+        remediation="set `storage_encrypted=True` and `kms_key_id` on aws.rds.Instance.",
+        trivy_ids=["AVD-AWS-0080"],
+        check=with_plain_props(_storage_encryption_findings),
+    ),
+    resource_rule(
+        name="aws-rds-specify-backup-retention",
+        description=f"RDS clusters and instances keep automated backups for at least {MIN_BACKUP_RETENTION_DAYS} days.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_CLUSTER, RDS_INSTANCE],
+        remediation=f"set `backup_retention_period` to {MIN_BACKUP_RETENTION_DAYS} or more (7+ in prod) on "
+                    "aws.rds.Cluster / aws.rds.Instance.",
+        trivy_ids=["AVD-AWS-0077"],
+        check=with_plain_props(_backup_retention_findings),
+    ),
+    resource_rule(
+        name="aws-rds-enable-performance-insights",
+        description="RDS instances, cluster instances and Multi-AZ DB clusters enable Performance Insights.",
+        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER],
+        remediation="set `performance_insights_enabled=True` on aws.rds.Instance / aws.rds.ClusterInstance "
+                    "(or aws.rds.Cluster with `db_cluster_instance_class`).",
+        trivy_ids=["AVD-AWS-0133"],
+        check=with_plain_props(_performance_insights_findings),
+    ),
+    resource_rule(
+        name="aws-rds-performance-insights-encryption-customer-key",
+        description="Performance Insights data is encrypted with a customer-managed KMS key.",
+        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER],
+        remediation="set `performance_insights_kms_key_id` to a customer-managed key ARN wherever "
+                    "`performance_insights_enabled=True`.",
+        trivy_ids=["AVD-AWS-0078"],
+        check=with_plain_props(_performance_insights_key_findings),
+    ),
+    resource_rule(
+        name="aws-rds-no-public-access",
+        description="RDS instances, cluster instances and clusters are not publicly accessible.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER],
+        remediation="set `publicly_accessible=False` (the default) on aws.rds.Instance / ClusterInstance / Cluster and "
+                    "place them in private subnets.",
+        trivy_ids=["AVD-AWS-0180"],
+        check=with_plain_props(_public_access_findings),
+    ),
+    resource_rule(
+        name="aws-rds-enable-iam-auth",
+        description="RDS clusters and instances accept IAM database authentication.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_CLUSTER, RDS_INSTANCE],
+        remediation="set `iam_database_authentication_enabled=True` on aws.rds.Cluster / aws.rds.Instance.",
+        trivy_ids=["AVD-AWS-0176"],
+        check=with_plain_props(_iam_auth_findings),
+    ),
+    resource_rule(
+        name="aws-rds-enable-deletion-protection",
+        description="RDS instances have deletion protection.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_INSTANCE],
+        remediation="set `deletion_protection=True` on aws.rds.Instance (at least in prod).",
+        trivy_ids=["AVD-AWS-0177"],
+        check=with_plain_props(_deletion_protection_findings),
+    ),
+    resource_rule(
+        name="aws-rds-enable-cluster-deletion-protection",
+        description="RDS/Aurora clusters have deletion protection.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_CLUSTER],
+        remediation="set `deletion_protection=True` on aws.rds.Cluster (at least in prod).",
+        trivy_ids=["AVD-AWS-0343"],
+        check=with_plain_props(_deletion_protection_findings),
+    ),
+    resource_rule(
+        name="aws-elasticache-enable-at-rest-encryption",
+        description="ElastiCache replication groups encrypt data at rest.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[ELASTICACHE_REPLICATION_GROUP],
+        remediation="set `at_rest_encryption_enabled=True` and `kms_key_id` on aws.elasticache.ReplicationGroup.",
+        trivy_ids=["AVD-AWS-0045"],
+        check=with_plain_props(_cache_at_rest_findings),
+    ),
+    resource_rule(
+        name="aws-elasticache-enable-in-transit-encryption",
+        description="ElastiCache requires TLS for every connection.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[ELASTICACHE_REPLICATION_GROUP, ELASTICACHE_CLUSTER],
+        remediation="set `transit_encryption_enabled=True` and leave `transit_encryption_mode` unset or 'required' on "
+                    "aws.elasticache.ReplicationGroup (or a standalone aws.elasticache.Cluster).",
+        trivy_ids=["AVD-AWS-0051"],
+        check=with_plain_props(_cache_in_transit_findings),
+    ),
+    resource_rule(
+        name="aws-elasticache-enable-backup-retention",
+        description="ElastiCache Redis keeps automatic snapshots.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[ELASTICACHE_REPLICATION_GROUP, ELASTICACHE_CLUSTER, ELASTICACHE_SERVERLESS_CACHE],
+        remediation="set `snapshot_retention_limit` to 1 or more (days) on aws.elasticache.ReplicationGroup / Cluster / "
+                    "ServerlessCache.",
+        trivy_ids=["AVD-AWS-0050"],
+        check=with_plain_props(_cache_backup_findings),
+    ),
+]

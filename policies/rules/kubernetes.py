@@ -1,3 +1,253 @@
-"""Placeholder until its rules land."""
+"""Kubernetes workload rules for resources pulumi-kubernetes registers (Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob, Pod), and a values check for Helm releases/charts, whose
+rendered manifests a preview does not show."""
 
-POLICIES: list = []
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from pulumi_policy import EnforcementLevel, Severity
+
+from policies.rule import resource_rule
+from policies.rules.compute import whole_number
+from policies.rules.values import as_list, is_true, is_unknown, lookup, with_plain_props
+
+POD = "kubernetes:core/v1:Pod"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
+DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
+REPLICA_SET = "kubernetes:apps/v1:ReplicaSet"
+JOB = "kubernetes:batch/v1:Job"
+CRON_JOB = "kubernetes:batch/v1:CronJob"
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart"
+
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    POD: ("spec",),
+    DEPLOYMENT: ("spec", "template", "spec"),
+    STATEFUL_SET: ("spec", "template", "spec"),
+    DAEMON_SET: ("spec", "template", "spec"),
+    REPLICA_SET: ("spec", "template", "spec"),
+    JOB: ("spec", "template", "spec"),
+    CRON_JOB: ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+WORKLOAD_TYPES = tuple(POD_SPEC_PATHS)
+CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
+REQUIRED_LIMITS = ("cpu", "memory")
+
+Container = tuple[str, dict[str, Any]]
+"""(label naming the container, its plain spec)."""
+
+
+def pod_spec(props: dict[str, Any], resource_type: str) -> dict[str, Any] | None:
+    """The workload's pod spec; None when it is missing, unknown or not a mapping (nothing to judge)."""
+    spec = lookup(props, *POD_SPEC_PATHS.get(resource_type, ("spec",)))
+    return spec if isinstance(spec, dict) else None
+
+
+def containers(spec: dict[str, Any]) -> list[Container]:
+    found = []
+    for field in CONTAINER_LISTS:
+        for index, container in enumerate(as_list(spec.get(field))):
+            if isinstance(container, dict):
+                name = container.get("name")
+                label = f"container {name!r}" if isinstance(name, str) and not is_unknown(name) else f"{field}[{index}]"
+                found.append((label, container))
+    return found
+
+
+def _workload_check(finding: Any) -> Any:
+    """A rule check over a workload's pod spec: `finding(spec)` yields the messages."""
+
+    def check(props: dict[str, Any], args: Any) -> Iterator[str]:
+        spec = pod_spec(props, args.resource_type)
+        if spec is not None:
+            yield from finding(spec)
+
+    return with_plain_props(check)
+
+
+def _privileged(spec: dict[str, Any]) -> Iterator[str]:
+    for label, container in containers(spec):
+        if is_true(lookup(container, "securityContext", "privileged")):
+            yield f"{label} sets securityContext.privileged: true"
+
+
+def _effective(spec: dict[str, Any], container: dict[str, Any], field: str) -> Any:
+    """A container's security setting, falling back to the pod's, as the kubelet resolves it."""
+    own = lookup(container, "securityContext", field)
+    return own if own is not None else lookup(spec, "securityContext", field)
+
+
+def _runs_as_root(spec: dict[str, Any]) -> Iterator[str]:
+    for label, container in containers(spec):
+        non_root, user = _effective(spec, container, "runAsNonRoot"), _effective(spec, container, "runAsUser")
+        if is_unknown(non_root) or is_unknown(user):
+            continue
+        if whole_number(user) == 0:
+            yield f"{label} sets runAsUser: 0"
+        elif not is_true(non_root) and not ((whole_number(user) or 0) > 0):
+            yield f"{label} has runAsNonRoot {non_root!r} and no non-zero runAsUser, so it may run as root"
+
+
+def _writable_root(spec: dict[str, Any]) -> Iterator[str]:
+    for label, container in containers(spec):
+        read_only = lookup(container, "securityContext", "readOnlyRootFilesystem")
+        if not is_true(read_only) and not is_unknown(read_only):
+            yield f"{label} has readOnlyRootFilesystem {read_only!r}"
+
+
+def _missing_limits(spec: dict[str, Any]) -> Iterator[str]:
+    for label, container in containers(spec):
+        limits = lookup(container, "resources", "limits")
+        if is_unknown(limits):
+            continue
+        missing = [resource for resource in REQUIRED_LIMITS if lookup(limits, resource) is None]
+        if missing:
+            yield f"{label} has no resources.limits for {', '.join(missing)}"
+
+
+def _host_namespaces(spec: dict[str, Any]) -> Iterator[str]:
+    for field in HOST_NAMESPACES:
+        if is_true(spec.get(field)):
+            yield f"pod spec sets {field}: true"
+
+
+def _host_paths(spec: dict[str, Any]) -> Iterator[str]:
+    for index, volume in enumerate(as_list(spec.get("volumes"))):
+        path = lookup(volume, "hostPath", "path")
+        if lookup(volume, "hostPath") is not None:
+            yield f"volume {lookup(volume, 'name') or index!r} mounts hostPath {path!r}"
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference; None when it has none (a digest-pinned image has no tag and needs none)."""
+    last_segment = image.rsplit("/", 1)[-1]
+    return last_segment.split(":", 1)[1] if ":" in last_segment else None
+
+
+def _unpinned_images(spec: dict[str, Any]) -> Iterator[str]:
+    for label, container in containers(spec):
+        image = container.get("image")
+        if is_unknown(image):
+            continue
+        if not isinstance(image, str) or not image.strip():
+            yield f"{label} has no image"
+        elif "@sha256:" not in image and image_tag(image) in (None, "latest"):
+            yield f"{label} uses image {image!r} with tag {image_tag(image) or '(none, so latest)'}"
+
+
+def _automounted_token(spec: dict[str, Any]) -> Iterator[str]:
+    value = spec.get("automountServiceAccountToken")
+    if value is not False and not is_unknown(value) and str(value).lower() != "false":
+        yield f"automountServiceAccountToken is {value!r}; the pod gets an API token it likely does not need"
+
+
+# --- Helm values --------------------------------------------------------------------------------
+
+def _normalised(key: str) -> str:
+    return key.replace("_", "").replace("-", "").lower()
+
+
+_INSECURE_WHEN_TRUE = frozenset({"privileged", "hostnetwork", "hostpid", "hostipc", "allowprivilegeescalation"})
+"""Keys (compared without case, `_` or `-`) that are insecure when true wherever a chart puts them."""
+
+
+def _is_insecure(key: str, value: Any) -> bool:
+    if key in _INSECURE_WHEN_TRUE:
+        return value is True
+    if key == "runasnonroot":
+        return value is False
+    return key == "runasuser" and whole_number(value) == 0
+
+
+def _insecure_values(value: Any, path: str) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}"
+            if _is_insecure(_normalised(str(key)), item):
+                yield f"{child} is {item!r}"
+            yield from _insecure_values(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _insecure_values(item, f"{path}[{index}]")
+
+
+def _helm_values_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from _insecure_values(lookup(props, "values"), "values")
+
+
+POLICIES: list = [
+    resource_rule(
+        name="k8s-no-privileged-containers",
+        description="Containers do not run privileged.",
+        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
+        remediation="remove `privileged=True` from the container's `security_context` "
+                    "(k8s.core.v1.SecurityContextArgs); add only the capabilities it needs.",
+        check=_workload_check(_privileged),
+    ),
+    resource_rule(
+        name="k8s-run-as-non-root",
+        description="Containers run as a non-root user.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
+        remediation="set `security_context=k8s.core.v1.PodSecurityContextArgs(run_as_non_root=True, run_as_user=10001)` "
+                    "on the pod spec (or on each container) and never `run_as_user=0`.",
+        check=_workload_check(_runs_as_root),
+    ),
+    resource_rule(
+        name="k8s-read-only-root-filesystem",
+        description="Containers mount their root filesystem read-only.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
+        remediation="set `read_only_root_filesystem=True` in each container's `security_context`; mount an "
+                    "`empty_dir` volume where the process must write (e.g. /tmp).",
+        check=_workload_check(_writable_root),
+    ),
+    resource_rule(
+        name="k8s-require-resource-limits",
+        description="Containers declare CPU and memory limits.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
+        remediation="set `resources=k8s.core.v1.ResourceRequirementsArgs(requests={...}, limits={'cpu': ..., 'memory': ...})` "
+                    "on each container.",
+        check=_workload_check(_missing_limits),
+    ),
+    resource_rule(
+        name="k8s-no-host-namespaces",
+        description="Pods do not share the node's network, PID or IPC namespace.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
+        remediation="remove `host_network`, `host_pid` and `host_ipc` (or set them False) on the pod spec "
+                    "(k8s.core.v1.PodSpecArgs).",
+        check=_workload_check(_host_namespaces),
+    ),
+    resource_rule(
+        name="k8s-no-host-path-volumes",
+        description="Pods do not mount directories of the node.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
+        remediation="replace `host_path` volumes in the pod spec's `volumes` with `empty_dir`, `config_map`, `secret` "
+                    "or a persistent volume claim.",
+        check=_workload_check(_host_paths),
+    ),
+    resource_rule(
+        name="k8s-pin-image-tags",
+        description="Container images name an explicit tag other than latest, or a digest.",
+        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
+        remediation="set each container's `image` to `repo:<version>` or `repo@sha256:<digest>`.",
+        check=_workload_check(_unpinned_images),
+    ),
+    resource_rule(
+        name="k8s-no-automount-service-account-token",
+        description="Pods do not auto-mount a Kubernetes API token unless they call the API.",
+        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
+        remediation="set `automount_service_account_token=False` on the pod spec; IRSA keeps working (it injects its "
+                    "own projected token), and pods that do call the API get a dated exemption.",
+        check=_workload_check(_automounted_token),
+    ),
+    resource_rule(
+        name="k8s-helm-values-no-insecure-settings",
+        description="Helm release/chart values do not explicitly ask for privileged, host-namespace or root pods.",
+        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[HELM_RELEASE, HELM_CHART_V4],
+        remediation="remove the flagged key from `values` of k8s.helm.v3.Release / k8s.helm.v4.Chart (or set it to its safe "
+                    "value). Only values written in the program are seen: chart defaults and `value_yaml_files` are not.",
+        check=with_plain_props(_helm_values_findings),
+    ),
+]

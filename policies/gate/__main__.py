@@ -1,0 +1,114 @@
+"""`python -m policies.gate`: the offline policy gate (see DESIGN.md "Offline policy gate").
+
+Exit status: 0 no mandatory violation, 1 at least one, 2 the program, its config or the
+policy config could not be used (the reason is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from pulumi_policy import Policy
+
+from policies.gate import plan as offline_plan
+from policies.gate.analyze import Analysis, PackAnalyzer, PackError
+from policies.gate.coverage import coverage, resource_config_checks, trivy_table
+from policies.gate.pack import PACK_DIR
+from policies.gate.policy_config import PolicyConfigError, load_policy_config
+from policies.gate.report_json import json_report
+from policies.gate.report_sarif import sarif_report
+from policies.gate.report_text import console_for, print_plan, print_report, print_rules
+from policies.program_runner import ProgramError, ProgramRun, run_program
+from policies.rules import ALL_POLICIES
+
+REPO_ROOT = PACK_DIR.parent
+EXIT_PASSED, EXIT_BLOCKED, EXIT_ERROR = 0, 1, 2
+
+
+class GateError(Exception):
+    """Anything that stops the gate before a verdict; the message is the reason shown."""
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m policies.gate", description="Run a Pulumi Python program under mocks and check it against the policy pack.")
+    parser.add_argument("--stack", help="stack name; its config is Pulumi.<stack>.yaml in the program directory")
+    parser.add_argument("--program", type=Path, default=REPO_ROOT, help="Pulumi Python program directory (default: the repository root)")
+    parser.add_argument("--config-file", type=Path, help="stack config file to use instead of Pulumi.<stack>.yaml")
+    parser.add_argument("--config", type=Path, help="policy config JSON, as for `pulumi preview --policy-pack-config`")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--list-rules", action="store_true", help="list every rule with its severity, enforcement and Trivy IDs, then exit")
+    arguments = parser.parse_args(argv)
+    if not arguments.list_rules and not arguments.stack:
+        parser.error("--stack is required (or --list-rules)")
+    return arguments
+
+
+def _all_policies() -> list[Policy]:
+    if not ALL_POLICIES:
+        raise GateError("the policy pack has no rules (policies/rules/*.py export empty POLICIES)")
+    return list(ALL_POLICIES)
+
+
+def _analyzer(config_file: Path | None) -> PackAnalyzer:
+    try:
+        return PackAnalyzer(_all_policies(), load_policy_config(config_file) if config_file else {})
+    except PolicyConfigError as error:
+        raise GateError(str(error)) from error
+
+
+def _run(arguments: argparse.Namespace) -> ProgramRun:
+    # The program's own prints must not end up inside a JSON or SARIF document.
+    with contextlib.redirect_stdout(sys.stderr):
+        try:
+            return run_program(arguments.program, arguments.stack, config_file=arguments.config_file)
+        except ProgramError as error:
+            raise GateError(f"stack {arguments.stack!r} of {arguments.program}: {error}") from error
+
+
+def _list_rules(analyzer: PackAnalyzer) -> None:
+    table = trivy_table(REPO_ROOT)
+    found = coverage(analyzer.rules, resource_config_checks(table)) if table else None
+    print_rules(console_for(sys.stdout), analyzer.rules, analyzer.settings, found)
+
+
+def _print(arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis) -> None:
+    if arguments.format == "json":
+        print(json.dumps(json_report(run, analysis), indent=2))
+    elif arguments.format == "sarif":
+        entry_point = os.path.relpath(arguments.program.resolve() / "__main__.py")
+        print(json.dumps(sarif_report(analysis, entry_point), indent=2))
+    else:
+        console = console_for(sys.stdout)
+        outputs = offline_plan.stack_outputs(run)
+        print_plan(console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs))
+        print_report(console, run, analysis)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _arguments(argv)
+    try:
+        analyzer = _analyzer(arguments.config)
+        if arguments.list_rules:
+            _list_rules(analyzer)
+            return EXIT_PASSED
+        run = _run(arguments)
+    except GateError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        analysis = analyzer.analyze(run.resources)
+    except PackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    _print(arguments, run, analysis)
+    return EXIT_BLOCKED if analysis.mandatory else EXIT_PASSED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
