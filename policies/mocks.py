@@ -18,8 +18,13 @@ ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "ap-northeast-2"
 
 
-def fake_arn(service: str, resource: str, region: str = DEFAULT_REGION) -> str:
-    return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+def stack_region() -> str:
+    """The region the stack's config asks for, as the default AWS provider would use."""
+    return pulumi.Config("aws").get("region") or DEFAULT_REGION
+
+
+def fake_arn(service: str, resource: str, region: str | None = None) -> str:
+    return f"arn:aws:{service}:{region or stack_region()}:{ACCOUNT_ID}:{resource}"
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class NestedResource:
 
 
 def _fake_kubeconfig(cluster_name: str) -> dict[str, Any]:
-    server = f"https://{cluster_name}.gr7.{DEFAULT_REGION}.eks.amazonaws.com"
+    server = f"https://{cluster_name}.gr7.{stack_region()}.eks.amazonaws.com"
     return {
         "apiVersion": "v1",
         "kind": "Config",
@@ -46,7 +51,7 @@ def _fake_kubeconfig(cluster_name: str) -> dict[str, Any]:
 
 def _eks_cluster_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     cluster_name = f"{args.name}-eks"
-    issuer = f"oidc.eks.{DEFAULT_REGION}.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E"
+    issuer = f"oidc.eks.{stack_region()}.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E"
     oidc_provider_arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"
     kubeconfig = _fake_kubeconfig(cluster_name)
     endpoint = kubeconfig["clusters"][0]["cluster"]["server"]
@@ -103,11 +108,11 @@ def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
         domains = [args.inputs.get("domainName", "example.com"), *(args.inputs.get("subjectAlternativeNames") or [])]
         return {"domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_x1.{domain}.", "resourceRecordType": "CNAME", "resourceRecordValue": "_x2.acm-validations.aws."} for domain in domains]}
     if token == "aws:lb/loadBalancer:LoadBalancer":
-        return {"dnsName": f"{name}-1234567890.{DEFAULT_REGION}.elb.amazonaws.com", "zoneId": "ZWKZPGTI48KDX", "arnSuffix": f"app/{name}/50dc6c495c0c9188"}
+        return {"dnsName": f"{name}-1234567890.{stack_region()}.elb.amazonaws.com", "zoneId": "ZWKZPGTI48KDX", "arnSuffix": f"app/{name}/50dc6c495c0c9188"}
     if token == "aws:lb/targetGroup:TargetGroup":
         return {"arnSuffix": f"targetgroup/{name}/73e2d6bc24d8a067"}
     if token == "aws:rds/cluster:Cluster":
-        return {"endpoint": f"{name}.cluster-abc.{DEFAULT_REGION}.rds.amazonaws.com", "readerEndpoint": f"{name}.cluster-ro-abc.{DEFAULT_REGION}.rds.amazonaws.com", "clusterIdentifier": args.inputs.get("clusterIdentifier", name), "port": 5432}
+        return {"endpoint": f"{name}.cluster-abc.{stack_region()}.rds.amazonaws.com", "readerEndpoint": f"{name}.cluster-ro-abc.{stack_region()}.rds.amazonaws.com", "clusterIdentifier": args.inputs.get("clusterIdentifier", name), "port": 5432}
     if token == "aws:elasticache/replicationGroup:ReplicationGroup":
         return {"primaryEndpointAddress": f"master.{name}.abc.apn2.cache.amazonaws.com", "readerEndpointAddress": f"replica.{name}.abc.apn2.cache.amazonaws.com", "configurationEndpointAddress": f"clustercfg.{name}.abc.apn2.cache.amazonaws.com", "port": 6379}
     if token == "aws:route53/zone:Zone":
@@ -194,11 +199,11 @@ def _policy_document(call_args: dict) -> dict[str, Any]:
 
 CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
-        "names": [f"{DEFAULT_REGION}{suffix}" for suffix in "abcd"],
+        "names": [f"{stack_region()}{suffix}" for suffix in "abcd"],
         "zoneIds": [f"apne2-az{n}" for n in range(1, 5)],
     },
     "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE"},
-    "aws:index/getRegion:getRegion": lambda call_args: {"name": call_args.get("region", DEFAULT_REGION), "region": call_args.get("region", DEFAULT_REGION)},
+    "aws:index/getRegion:getRegion": lambda call_args: {"name": call_args.get("region") or stack_region(), "region": call_args.get("region") or stack_region()},
     "aws:index/getPartition:getPartition": lambda _: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:elb/getServiceAccount:getServiceAccount": lambda call_args: {"arn": "arn:aws:iam::600734575887:root", "id": "600734575887"},

@@ -1,0 +1,177 @@
+"""The regional front door: WAF -> ALB (HTTPS only, HTTP redirects) -> IP target group for the pods."""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from components.buckets import LogBucket, Writer
+from components.config import EdgeConfig
+
+TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+HEALTH_CHECK_PATH = "/readyz"
+ALB_LOG_PREFIX = "alb"
+MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
+INTERNET = "0.0.0.0/0"
+APP_PORT = 8000  # the chart's containerPort
+
+
+def _visibility(metric: str) -> dict:
+    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+
+def waf_rules(name: str, rate_limit_per_ip_5min: int) -> list[dict]:
+    """The rate limit first (cheapest to evaluate, stops floods), then AWS managed rule groups."""
+    rate_rule = {
+        "name": "rate-limit-per-ip", "priority": 0, "action": {"block": {}},
+        "statement": {"rate_based_statement": {"limit": rate_limit_per_ip_5min, "aggregate_key_type": "IP", "evaluation_window_sec": 300}},
+        "visibility_config": _visibility(f"{name}-rate-limit"),
+    }
+    managed = [
+        {
+            "name": group, "priority": 10 * (index + 1), "override_action": {"none": {}},
+            "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
+            "visibility_config": _visibility(f"{name}-{group}"),
+        }
+        for index, group in enumerate(MANAGED_RULE_GROUPS)
+    ]
+    return [rate_rule, *managed]
+
+
+class Edge(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        config: EdgeConfig,
+        vpc_id: pulumi.Input[str],
+        vpc_cidr: str,
+        public_subnet_ids: Sequence[pulumi.Input[str]],
+        tags: Mapping[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("ticketing:edge:Edge", name, None, opts)
+        self._name = name
+        self._tags = dict(tags)
+        child = pulumi.ResourceOptions(parent=self)
+        self.certificate_arn = self._certificate(config)
+        self.security_group = self._security_group(vpc_id, vpc_cidr)
+        self.access_logs = self._access_log_bucket(config.access_log_retention_days)
+        self.alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            subnets=list(public_subnet_ids),
+            security_groups=[self.security_group.id],
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="strictest",
+            enable_deletion_protection=config.deletion_protection,
+            access_logs={"bucket": self.access_logs.id, "prefix": ALB_LOG_PREFIX, "enabled": True},
+            tags=self._tags,
+            opts=child,
+        )
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-app-tg",
+            target_type="ip",
+            port=APP_PORT,
+            protocol="HTTP",
+            vpc_id=vpc_id,
+            deregistration_delay=30,
+            health_check={"path": HEALTH_CHECK_PATH, "protocol": "HTTP", "matcher": "200", "interval": 10, "healthy_threshold": 2, "unhealthy_threshold": 3},
+            tags=self._tags,
+            opts=child,
+        )
+        self._listeners()
+        self.web_acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            scope="REGIONAL",
+            default_action={"allow": {}},
+            rules=waf_rules(name, config.rate_limit_per_ip_5min),
+            visibility_config=_visibility(f"{name}-waf"),
+            tags=self._tags,
+            opts=child,
+        )
+        aws.wafv2.WebAclAssociation(f"{name}-waf-alb", resource_arn=self.alb.arn, web_acl_arn=self.web_acl.arn, opts=child)
+        self.dns_name = self.alb.dns_name
+        self.zone_id = self.alb.zone_id
+        self.register_outputs({
+            "albDnsName": self.dns_name, "albZoneId": self.zone_id, "albArn": self.alb.arn,
+            "targetGroupArn": self.target_group.arn, "certificateArn": self.certificate_arn, "webAclArn": self.web_acl.arn,
+        })
+
+    def _certificate(self, config: EdgeConfig) -> pulumi.Output[str]:
+        """One certificate for the regional name (health checks, on-call) and the public name Route53 serves."""
+        child = pulumi.ResourceOptions(parent=self)
+        certificate = aws.acm.Certificate(
+            f"{self._name}-cert",
+            domain_name=config.regional_hostname,
+            subject_alternative_names=[config.public_hostname],
+            validation_method="DNS",
+            tags=self._tags,
+            opts=child,
+        )
+        zone = aws.route53.get_zone_output(name=config.zone_name, private_zone=False)
+        records = []
+        for label, domain in (("regional", config.regional_hostname), ("public", config.public_hostname)):
+            option = certificate.domain_validation_options.apply(lambda options, domain=domain: next(o for o in options if o.domain_name == domain))
+            records.append(aws.route53.Record(
+                f"{self._name}-cert-validation-{label}",
+                zone_id=zone.zone_id,
+                name=option.resource_record_name,
+                type=option.resource_record_type,
+                records=[option.resource_record_value],
+                ttl=60,
+                allow_overwrite=True,
+                opts=child,
+            ))
+        validation = aws.acm.CertificateValidation(
+            f"{self._name}-cert-validation", certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn for record in records], opts=child,
+        )
+        return validation.certificate_arn
+
+    def _security_group(self, vpc_id: pulumi.Input[str], vpc_cidr: str) -> aws.ec2.SecurityGroup:
+        child = pulumi.ResourceOptions(parent=self)
+        group = aws.ec2.SecurityGroup(f"{self._name}-alb-sg", vpc_id=vpc_id, description="ALB: HTTPS from the internet, HTTP only to redirect", tags=self._tags, opts=child)
+        for port, purpose in ((443, "https"), (80, "http-redirect")):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{self._name}-alb-{purpose}-in", security_group_id=group.id, cidr_ipv4=INTERNET, ip_protocol="tcp",
+                from_port=port, to_port=port, description=f"{purpose} from the internet", tags=self._tags, opts=child,
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{self._name}-alb-to-pods", security_group_id=group.id, cidr_ipv4=vpc_cidr, ip_protocol="tcp",
+            from_port=APP_PORT, to_port=APP_PORT, description="to the ticketing pods", tags=self._tags, opts=child,
+        )
+        return group
+
+    def _access_log_bucket(self, retention_days: int) -> LogBucket:
+        elb_account = aws.elb.get_service_account_output().arn
+        server_access_logs = LogBucket(
+            f"{self._name}-s3-access-logs", Writer({"Service": "logging.s3.amazonaws.com"}, f"{self._name}-alb-logs"),
+            retention_days, self, self._tags,
+        )
+        return LogBucket(f"{self._name}-alb-logs", Writer({"AWS": elb_account}, ALB_LOG_PREFIX), retention_days, self, self._tags, server_access_logs)
+
+    def _listeners(self) -> None:
+        child = pulumi.ResourceOptions(parent=self)
+        aws.lb.Listener(
+            f"{self._name}-https",
+            load_balancer_arn=self.alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=TLS_POLICY,
+            certificate_arn=self.certificate_arn,
+            default_actions=[{"type": "forward", "target_group_arn": self.target_group.arn}],
+            tags=self._tags,
+            opts=child,
+        )
+        aws.lb.Listener(
+            f"{self._name}-http-redirect",
+            load_balancer_arn=self.alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[{"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}],
+            tags=self._tags,
+            opts=child,
+        )

@@ -1,0 +1,85 @@
+"""Edge: HTTPS with a TLS 1.3 policy, HTTP only redirects, WAF managed rules and a rate limit, logged ALB."""
+
+from tests.infra.recorded import one, statements
+
+LISTENER = "aws:lb/listener:Listener"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+
+
+def test_https_listener_uses_a_tls13_policy_and_the_validated_certificate(prod):
+    listener = one(prod, LISTENER, "ticketing-prod-edge-https")
+    assert (listener.inputs["port"], listener.inputs["protocol"]) == (443, "HTTPS")
+    assert listener.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert listener.inputs["certificateArn"]
+    (action,) = listener.inputs["defaultActions"]
+    assert action["type"] == "forward"
+
+
+def test_http_listener_only_redirects_to_https(prod):
+    listener = one(prod, LISTENER, "ticketing-prod-edge-http-redirect")
+    (action,) = listener.inputs["defaultActions"]
+    assert action["type"] == "redirect"
+    assert action["redirect"] == {"port": "443", "protocol": "HTTPS", "statusCode": "HTTP_301"}
+
+
+def test_alb_drops_invalid_headers_and_logs_access(prod):
+    alb = one(prod, ALB, "ticketing-prod-edge-alb")
+    assert alb.inputs["dropInvalidHeaderFields"] is True
+    assert alb.inputs["accessLogs"]["enabled"] is True
+    assert alb.inputs["accessLogs"]["bucket"] == "ticketing-prod-edge-alb-logs-id"
+
+
+def test_deletion_protection_in_prod_not_in_dev(dev, prod):
+    assert one(prod, ALB, "ticketing-prod-edge-alb").inputs["enableDeletionProtection"] is True
+    assert one(dev, ALB, "ticketing-dev-edge-alb").inputs["enableDeletionProtection"] is False
+
+
+def test_access_log_bucket_is_private_encrypted_versioned_and_tls_only(prod):
+    bucket = "ticketing-prod-edge-alb-logs-id"
+    by_bucket = {resource.type: resource for resource in prod.resources if resource.inputs.get("bucket") == bucket}
+    block = by_bucket["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"].inputs
+    assert all(block[flag] is True for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
+    (rule,) = by_bucket["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"].inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    assert by_bucket["aws:s3/bucketVersioning:BucketVersioning"].inputs["versioningConfiguration"]["status"] == "Enabled"
+    assert by_bucket["aws:s3/bucketLogging:BucketLogging"].inputs["targetBucket"] == "ticketing-prod-edge-s3-access-logs-id"
+    policy = statements(by_bucket["aws:s3/bucketPolicy:BucketPolicy"].inputs["policy"])
+    deny = next(s for s in policy if s["Effect"] == "Deny")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    delivery = next(s for s in policy if s["Effect"] == "Allow")
+    assert delivery["Principal"] == {"AWS": "arn:aws:iam::600734575887:root"}
+    assert delivery["Resource"].endswith("/alb/*")
+
+
+def test_waf_has_managed_rules_for_common_attacks_and_sqli_and_a_rate_limit(prod):
+    acl = one(prod, "aws:wafv2/webAcl:WebAcl", "ticketing-prod-edge-waf")
+    assert acl.inputs["scope"] == "REGIONAL"
+    groups = {rule["statement"]["managedRuleGroupStatement"]["name"] for rule in acl.inputs["rules"] if "managedRuleGroupStatement" in rule["statement"]}
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"} <= groups
+    (rate,) = [rule for rule in acl.inputs["rules"] if "rateBasedStatement" in rule["statement"]]
+    assert rate["action"] == {"block": {}}
+    assert rate["statement"]["rateBasedStatement"] == {"limit": 20000, "aggregateKeyType": "IP", "evaluationWindowSec": 300}
+    association = one(prod, "aws:wafv2/webAclAssociation:WebAclAssociation", "ticketing-prod-edge-waf-alb")
+    assert association.inputs["resourceArn"].endswith("ticketing-prod-edge-alb")
+
+
+def test_only_the_alb_is_open_to_the_internet_and_only_on_443_and_80(dev, prod, dr):
+    for run in (dev, prod, dr):
+        open_rules = [rule for rule in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if rule.inputs.get("cidrIpv4") == "0.0.0.0/0"]
+        assert sorted(rule.inputs["fromPort"] for rule in open_rules) == [80, 443]
+        assert all(rule.inputs["securityGroupId"].endswith("-edge-alb-sg-id") for rule in open_rules)
+
+
+def test_certificate_is_validated_through_dns_for_both_names(prod):
+    certificate = one(prod, "aws:acm/certificate:Certificate", "ticketing-prod-edge-cert")
+    assert certificate.inputs["validationMethod"] == "DNS"
+    assert certificate.inputs["domainName"] == "seoul.tickets.example.com"
+    assert certificate.inputs["subjectAlternativeNames"] == ["tickets.example.com"]
+    validation = one(prod, "aws:acm/certificateValidation:CertificateValidation", "ticketing-prod-edge-cert-validation")
+    assert len(validation.inputs["validationRecordFqdns"]) == 2
+
+
+def test_pods_join_an_ip_target_group_health_checked_on_readyz(prod):
+    group = one(prod, "aws:lb/targetGroup:TargetGroup", "ticketing-prod-edge-app-tg")
+    assert group.inputs["targetType"] == "ip"
+    assert group.inputs["healthCheck"]["path"] == "/readyz"
