@@ -6,13 +6,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from policies.rule import resource_rule
 from policies.rules.values import (
-    as_list, as_mapping, iam_document, is_aws_managed_key, is_true, is_unknown, lookup, statements, strings, with_plain_props,
+    as_list, as_mapping, iam_document, is_aws_managed_key, is_public_principal, is_true, is_unknown, lookup, must_be_true, shown,
+    statements, strings, whole_number, with_plain_props,
 )
 
 INSTANCE = "aws:ec2/instance:Instance"
@@ -40,20 +41,6 @@ _SECRET_PATTERNS = (
 )
 
 
-def shown(value: Any) -> str:
-    """A resource's value as a message shows it: `not set` for a missing one."""
-    if value is None:
-        return "not set"
-    return repr(whole_number(value)) if isinstance(value, float) and whole_number(value) is not None else repr(value)
-
-
-def whole_number(value: Any) -> int | None:
-    """An integer input as the engine may deliver it (the real CLI turns every number into a float)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if float(value).is_integer() else None
-
-
 def _is_disabled(value: Any) -> bool:
     """Explicitly false (bool or string form); missing and unknown are not."""
     return value is False or (isinstance(value, str) and value.strip().lower() == "false")
@@ -77,9 +64,9 @@ def _hop_limit_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 
 def _imds_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == PULUMI_EKS_MANAGED_NODE_GROUP:
-        if lookup(props, "launchTemplate") is None and not is_true(lookup(props, "enableIMDSv2")) \
-                and not is_unknown(lookup(props, "enableIMDSv2")):
-            yield f"enableIMDSv2 is {shown(lookup(props, 'enableIMDSv2'))} and no launchTemplate sets metadata options"
+        enabled = lookup(props, "enableIMDSv2")
+        if lookup(props, "launchTemplate") is None and not is_true(enabled) and not is_unknown(enabled):
+            yield f"enableIMDSv2 is {shown(enabled)} and no launchTemplate sets metadata options"
         return
     if args.resource_type == INSTANCE and lookup(props, "launchTemplate") is not None and lookup(props, "metadataOptions") is None:
         return  # the launch template decides, and is checked on its own
@@ -91,9 +78,7 @@ def _imds_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 # --- EBS encryption at rest ---------------------------------------------------------------------
 
 def _unencrypted(device: Any, prefix: str = "") -> Iterator[str]:
-    encrypted = lookup(device, "encrypted")
-    if not is_true(encrypted) and not is_unknown(encrypted):
-        yield f"{prefix}encrypted is {shown(encrypted)}"
+    yield from must_be_true(device, "encrypted", prefix)
 
 
 def _instance_volumes(props: dict[str, Any]) -> Iterator[str]:
@@ -253,9 +238,7 @@ def _node_ssh_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 # --- ECR ----------------------------------------------------------------------------------------
 
 def _scan_on_push_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    scan = lookup(props, "imageScanningConfiguration", "scanOnPush")
-    if not is_true(scan) and not is_unknown(scan):
-        yield f"imageScanningConfiguration.scanOnPush is {shown(scan)}"
+    yield from must_be_true(lookup(props, "imageScanningConfiguration"), "scanOnPush", "imageScanningConfiguration.")
 
 
 def _immutable_tag_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -276,15 +259,9 @@ def _ecr_customer_key_findings(props: dict[str, Any], args: Any) -> Iterator[str
         yield f"encryptionType is {shown(encryption_type)} and kmsKey is {shown(key)}; images are encrypted with an AWS-owned key"
 
 
-def _is_everyone(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, Mapping) and "*" in strings(principal.get("AWS"))
-
-
 def _public_repository_policy_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     for statement in statements(iam_document(lookup(props, "policy"))):
-        if statement.get("Effect") == "Allow" and _is_everyone(statement.get("Principal")) and not statement.get("Condition"):
+        if statement.get("Effect") == "Allow" and is_public_principal(statement.get("Principal")) and not statement.get("Condition"):
             yield f"statement {statement.get('Sid') or '(no Sid)'} allows {strings(statement.get('Action'))} to Principal '*' without a Condition"
 
 

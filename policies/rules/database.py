@@ -7,8 +7,7 @@ from typing import Any, Iterator
 from pulumi_policy import EnforcementLevel, Severity
 
 from policies.rule import resource_rule
-from policies.rules.compute import shown
-from policies.rules.values import is_aws_managed_key, is_true, is_unknown, lookup, with_plain_props
+from policies.rules.values import is_aws_managed_key, is_true, is_unknown, lookup, must_be_true, shown, with_plain_props
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -22,12 +21,6 @@ MIN_BACKUP_RETENTION_DAYS = 2
 """Trivy's bar: AWS's default of 1 day leaves no margin to notice a bad change before its backup ages out."""
 
 
-def _must_be_true(props: dict[str, Any], field: str) -> Iterator[str]:
-    value = lookup(props, field)
-    if not is_true(value) and not is_unknown(value):
-        yield f"{field} is {shown(value)}"
-
-
 def _is_replica(props: dict[str, Any]) -> bool:
     """Read replicas and global secondaries inherit encryption and backups from their source."""
     return any(lookup(props, field) is not None for field in ("replicateSourceDb", "replicationSourceIdentifier", "sourceDbClusterIdentifier"))
@@ -35,7 +28,7 @@ def _is_replica(props: dict[str, Any]) -> bool:
 
 def _storage_encryption_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if not _is_replica(props):
-        yield from _must_be_true(props, "storageEncrypted")
+        yield from must_be_true(props, "storageEncrypted")
 
 
 def _backup_retention_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -51,7 +44,7 @@ def _backup_retention_findings(props: dict[str, Any], args: Any) -> Iterator[str
 def _performance_insights_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == RDS_CLUSTER and lookup(props, "dbClusterInstanceClass") is None:
         return  # an Aurora cluster: Performance Insights is set on its cluster instances
-    yield from _must_be_true(props, "performanceInsightsEnabled")
+    yield from must_be_true(props, "performanceInsightsEnabled")
 
 
 def _performance_insights_key_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -66,11 +59,11 @@ def _public_access_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 
 
 def _deletion_protection_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    yield from _must_be_true(props, "deletionProtection")
+    yield from must_be_true(props, "deletionProtection")
 
 
 def _iam_auth_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    yield from _must_be_true(props, "iamDatabaseAuthenticationEnabled")
+    yield from must_be_true(props, "iamDatabaseAuthenticationEnabled")
 
 
 def _inherits_from_replication_group(props: dict[str, Any]) -> bool:
@@ -79,13 +72,13 @@ def _inherits_from_replication_group(props: dict[str, Any]) -> bool:
 
 
 def _cache_at_rest_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    yield from _must_be_true(props, "atRestEncryptionEnabled")
+    yield from must_be_true(props, "atRestEncryptionEnabled")
 
 
 def _cache_in_transit_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if _inherits_from_replication_group(props):
         return
-    yield from _must_be_true(props, "transitEncryptionEnabled")
+    yield from must_be_true(props, "transitEncryptionEnabled")
     mode = lookup(props, "transitEncryptionMode")
     if mode == "preferred":
         yield "transitEncryptionMode is 'preferred', so plaintext connections are still accepted; use 'required'"

@@ -4,13 +4,12 @@ rendered manifests a preview does not show."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from policies.rule import resource_rule
-from policies.rules.compute import whole_number
-from policies.rules.values import as_list, is_true, is_unknown, lookup, with_plain_props
+from policies.rule import ResourceCheck, resource_rule
+from policies.rules.values import as_list, is_true, is_unknown, lookup, whole_number, with_plain_props
 
 POD = "kubernetes:core/v1:Pod"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -57,7 +56,7 @@ def containers(spec: dict[str, Any]) -> list[Container]:
     return found
 
 
-def _workload_check(finding: Any) -> Any:
+def _workload_check(finding: Callable[[dict[str, Any]], Iterable[str]]) -> ResourceCheck:
     """A rule check over a workload's pod spec: `finding(spec)` yields the messages."""
 
     def check(props: dict[str, Any], args: Any) -> Iterator[str]:

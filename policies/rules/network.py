@@ -13,13 +13,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
-from policies.rules.compute import shown, whole_number
-from policies.rules.values import as_list, attached, identities, is_true, is_unknown, lookup, strings, with_plain_props
+from policies.rules.values import (
+    as_list, attached, identities, is_true, is_unknown, lookup, must_be_true, shown, strings, whole_number, with_plain_props,
+)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -126,7 +127,7 @@ def _cidrs(entry: Any, *fields: str) -> tuple[str, ...]:
     return tuple(cidr for field in fields for cidr in strings(lookup(entry, field)))
 
 
-def _inline_rules(props: dict[str, Any], make: Any) -> list[TrafficRule]:
+def _inline_rules(props: dict[str, Any], make: Callable[[str, str, Any], TrafficRule]) -> list[TrafficRule]:
     return [make(f"{direction}[{index}]", direction, entry)
             for direction in ("ingress", "egress") for index, entry in enumerate(as_list(lookup(props, direction)))]
 
@@ -250,9 +251,7 @@ def _vpcs_without_flow_logs(args: StackValidationArgs) -> Iterator[tuple[Any, st
 def _drop_invalid_headers_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if lookup(props, "loadBalancerType") not in (None, "application"):
         return
-    value = lookup(props, "dropInvalidHeaderFields")
-    if not is_true(value) and not is_unknown(value):
-        yield f"dropInvalidHeaderFields is {shown(value)}"
+    yield from must_be_true(props, "dropInvalidHeaderFields")
 
 
 def _internet_facing_findings(props: dict[str, Any], args: Any) -> Iterator[str]:

@@ -16,7 +16,8 @@ from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
-    UNKNOWN, as_list, as_mapping, attached, iam_document, identities, is_true, is_unknown, lookup, statements, strings, with_plain_props,
+    UNKNOWN, as_list, as_mapping, attached, iam_document, identities, is_public_principal, is_true, is_unknown, lookup, statements,
+    strings, with_plain_props,
 )
 
 ADVISORY = EnforcementLevel.ADVISORY
@@ -32,6 +33,9 @@ LOGGING_TYPES = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:B
 ACL_TYPES = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 TRAIL = "aws:cloudtrail/trail:Trail"
+LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+LOG_DELIVERY_ALGORITHM = "AES256"
+"""S3 server access logs and ALB access logs are delivered only to buckets encrypted with SSE-S3."""
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
@@ -86,13 +90,26 @@ def bucket_views(args: StackValidationArgs) -> list[BucketView]:
             if undecided:
                 views[urn].undecided.add(kind)
     targets, _ = attached(buckets, _of_types(args, LOGGING_TYPES), "targetBucket", _bucket_identities)
+    load_balancer_log_targets = _load_balancer_log_targets(buckets, _of_types(args, LOAD_BALANCER_TYPES))
     account_blocks = [(block.name, as_mapping(block.props)) for block in _of_types(args, [ACCOUNT_PUBLIC_ACCESS_BLOCK])]
     trails = [(trail.name, as_mapping(trail.props)) for trail in _of_types(args, [TRAIL])]
     for view in views.values():
-        view.is_log_target = bool(targets[view.resource.urn])
+        view.is_log_target = bool(targets[view.resource.urn]) or view.resource.urn in load_balancer_log_targets
         view.account_blocks = account_blocks
         view.trails = trails
     return list(views.values())
+
+
+def _load_balancer_log_targets(buckets: list[Any], load_balancers: list[Any]) -> set[str]:
+    """URNs of the buckets that receive some load balancer's access logs (`access_logs.bucket`)."""
+    targets: set[str] = set()
+    for load_balancer in load_balancers:
+        bucket_name = lookup(load_balancer.props, "accessLogs", "bucket")
+        dependencies = {getattr(dependency, "urn", None) for dependency in (load_balancer.property_dependencies or {}).get("accessLogs", [])}
+        for bucket in buckets:
+            if bucket.urn in dependencies or (isinstance(bucket_name, str) and bucket_name in _bucket_identities(bucket)):
+                targets.add(bucket.urn)
+    return targets
 
 
 def _bucket_rule(
@@ -145,9 +162,15 @@ def _uses_customer_key(block: Any) -> bool:
     return algorithm in KMS_ALGORITHMS and isinstance(key, str) and bool(key) and not key.endswith("alias/aws/s3")
 
 
+def _is_log_delivery_encryption(block: Any) -> bool:
+    return lookup(block, "sseAlgorithm") == LOG_DELIVERY_ALGORITHM
+
+
 def _encryption_finding(view: BucketView) -> Iterator[str]:
     blocks = _encryption_defaults(view)
     if any(_uses_customer_key(block) for block in blocks) or "encryption" in view.undecided:
+        return
+    if view.is_log_target and any(_is_log_delivery_encryption(block) for block in blocks):
         return
     if not blocks:
         yield f"{view.label} has no server-side encryption configuration"
@@ -161,7 +184,8 @@ ENCRYPTION = _bucket_rule(
     description="S3 buckets are encrypted at rest with a customer managed KMS key.",
     severity=Severity.HIGH, enforcement=MANDATORY,
     remediation="add aws.s3.BucketServerSideEncryptionConfiguration(bucket=..., rules=[{apply_server_side_encryption_by_default: "
-                "{sse_algorithm: \"aws:kms\", kms_master_key_id: <aws.kms.Key arn>}}])",
+                "{sse_algorithm: \"aws:kms\", kms_master_key_id: <aws.kms.Key arn>}}]); a bucket that receives S3 server access "
+                "logs or ALB access logs takes sse_algorithm=\"AES256\", the only encryption those log deliveries support",
     trivy_ids=["AVD-AWS-0088", "AVD-AWS-0132"], finding=_encryption_finding, setting_types=ENCRYPTION_TYPES,
 )
 
@@ -359,15 +383,9 @@ def _public_acl(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
             yield f"grants {permission!r} to {uri!r}"
 
 
-def _is_public_principal(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    return isinstance(principal, Mapping) and "*" in strings(principal.get("AWS"))
-
-
 def _public_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     for index, statement in enumerate(statements(iam_document(props.get("policy")))):
-        if str(statement.get("Effect", "")).lower() == "allow" and _is_public_principal(statement.get("Principal")) and not statement.get("Condition"):
+        if str(statement.get("Effect", "")).lower() == "allow" and is_public_principal(statement.get("Principal")) and not statement.get("Condition"):
             yield f"bucket policy statement {statement.get('Sid') or index!r} allows {strings(statement.get('Action'))} to Principal '*' without a condition"
 
 

@@ -97,6 +97,27 @@ def is_true(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
+def whole_number(value: Any) -> int | None:
+    """An integer input as the engine may deliver it (the real CLI turns every number into a float)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if float(value).is_integer() else None
+
+
+def shown(value: Any) -> str:
+    """A resource's value as a message shows it: `not set` for a missing one."""
+    if value is None:
+        return "not set"
+    return repr(whole_number(value)) if isinstance(value, float) and whole_number(value) is not None else repr(value)
+
+
+def must_be_true(container: Any, field: str, prefix: str = "") -> Iterator[str]:
+    """`<prefix><field> is <value>` unless `container`'s field is explicitly true or unknown (missing is a finding)."""
+    value = lookup(container, field)
+    if not is_true(value) and not is_unknown(value):
+        yield f"{prefix}{field} is {shown(value)}"
+
+
 def is_aws_managed_key(key_id: Any, service: str) -> bool:
     """Missing, or the service's AWS managed key (`alias/aws/<service>`), rather than a customer managed key."""
     return key_id is None or key_id == "" or (isinstance(key_id, str) and key_id.endswith(f"alias/aws/{service}"))
@@ -123,6 +144,13 @@ def statements(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 def strings(value: Any) -> list[str]:
     """The known strings of a string-or-list field (IAM `Action`, `Resource`...)."""
     return [item for item in as_list(value) if isinstance(item, str) and not is_unknown(item)]
+
+
+def is_public_principal(principal: Any) -> bool:
+    """An IAM `Principal` that names everyone: `"*"` or `{"AWS": "*"}` (alone or in a list)."""
+    if principal == "*":
+        return True
+    return isinstance(principal, Mapping) and "*" in strings(principal.get("AWS"))
 
 
 def tag_value(props: Mapping[str, Any], key: str) -> Any:

@@ -26,7 +26,9 @@ def stack_config(stack: str) -> dict:
 def dr_run() -> ProgramRun:
     if ROUTING_KEY not in stack_config("dr"):
         pytest.skip(f"Pulumi.dr.yaml has no {ROUTING_KEY} yet: the program helper has not wired routing into the dr stack")
-    return run_program(REPO_ROOT, "dr")
+    # prod first, so the dr run's StackReference gets prod's real outputs on its first try.
+    prod = run_program(REPO_ROOT, "prod")
+    return run_program(REPO_ROOT, "dr", stack_outputs={"prod": prod.outputs})
 
 
 def weighted(run: ProgramRun) -> list[RegisteredResource]:

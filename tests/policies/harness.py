@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -13,6 +14,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.proxy import unknown_checking_proxy
 
 STACK_URN_PREFIX = "urn:pulumi:test::ticketing::"
 
@@ -23,6 +26,13 @@ def _options() -> PolicyResourceOptions:
 
 def urn_of(resource_type: str, name: str) -> str:
     return f"{STACK_URN_PREFIX}{resource_type}::{name}"
+
+
+def as_cli_delivers(props: dict) -> Any:
+    """Props the way the real CLI hands them to a policy: through protobuf (numbers become floats), proxied."""
+    message = struct_pb2.Struct()
+    message.update(props)
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message)))
 
 
 def resource_violations(

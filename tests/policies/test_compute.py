@@ -116,6 +116,15 @@ def test_secrets_in_user_data_are_flagged_even_base64_encoded():
         "nodeUserData contains a private key"]
 
 
+def test_trivy_examples_of_secrets_in_launch_configuration_user_data():
+    rule = "aws-ec2-no-secrets-in-user-data"
+    assert violations(rule, LAUNCH_CONFIGURATION, {"userData": 'export DATABASE_PASSWORD="SomeSortOfPassword"\n'}) == [
+        "userData contains a literal password/secret/token"]
+    keys = "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nexport AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+    assert "userData contains an AWS secret access key" in violations(rule, LAUNCH_CONFIGURATION, {"userData": keys})
+    assert violations(rule, LAUNCH_CONFIGURATION, {"userData": 'export GREETING="Hello there"\n'}) == []
+
+
 def test_user_data_reading_secrets_at_boot_passes():
     script = "#!/bin/bash\nDB_PASSWORD=$(aws secretsmanager get-secret-value --secret-id db --query SecretString)\n"
     assert violations("aws-ec2-no-secrets-in-user-data", INSTANCE, {"userData": script}) == []

@@ -9,8 +9,7 @@ from policies.rules.kubernetes import (
     CRON_JOB, DAEMON_SET, DEPLOYMENT, HELM_CHART_V4, HELM_RELEASE, JOB, POD, REPLICA_SET, STATEFUL_SET, image_tag,
 )
 from tests.policies.malformed import messages_for_malformed
-from tests.policies.harness import resource_violations
-from tests.policies.test_network import as_cli_delivers
+from tests.policies.harness import as_cli_delivers, resource_violations
 
 RULES = {policy.name: policy for policy in kubernetes.POLICIES}
 WORKLOAD_RULES = [name for name in RULES if name != "k8s-helm-values-no-insecure-settings"]

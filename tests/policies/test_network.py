@@ -1,7 +1,5 @@
 import pytest
-from google.protobuf import json_format, struct_pb2
 from pulumi.output import Unknown
-from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policies.rules import network
@@ -11,19 +9,12 @@ from policies.rules.network import (
     VPC_INGRESS_RULE, is_public_cidr,
 )
 from tests.policies.malformed import messages_for_malformed
-from tests.policies.harness import resource_violations, stack_resource, stack_violations
+from tests.policies.harness import as_cli_delivers, resource_violations, stack_resource, stack_violations
 
 RULES = {policy.name: policy for policy in network.POLICIES}
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 HTTPS_REDIRECT = [{"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}]
-
-
-def as_cli_delivers(props: dict):
-    """Props the way the real CLI hands them to a policy: through protobuf (numbers become floats), proxied."""
-    message = struct_pb2.Struct()
-    message.update(props)
-    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message)))
 
 
 def violations(rule: str, resource_type: str, props) -> list[str]:

@@ -59,6 +59,16 @@ def test_ttl_above_sixty_seconds_is_caught():
     assert stack_violations(routing.WEIGHTED_TTL, [weighted("api-seoul", "ap-northeast-2", ttl="30")]) == []
 
 
+def test_ttl_and_weights_as_floats_are_judged_like_ints():
+    """The real CLI delivers every number as a float (ttl 300.0, weight 0.0)."""
+    found = stack_violations(routing.WEIGHTED_TTL, [weighted("api-seoul", "ap-northeast-2", 100.0, ttl=300.0)])
+    assert names(found) == ["api-seoul"] and "has ttl 300;" in found[0][1]
+    assert stack_violations(routing.WEIGHTED_TTL, [weighted("api-seoul", "ap-northeast-2", 100.0, ttl=60.0)]) == []
+    drained = [weighted("api-seoul", "ap-northeast-2", 0.0), weighted("api-tokyo", "ap-northeast-1", 0.0)]
+    assert names(stack_violations(routing.WEIGHTED_GROUP_TRAFFIC, drained)) == ["api-seoul", "api-tokyo"]
+    assert stack_violations(routing.WEIGHTED_GROUP_TRAFFIC, [weighted("api-seoul", "ap-northeast-2", 100.0), drained[1]]) == []
+
+
 def test_group_with_all_zero_weights_is_caught():
     drained = [weighted("api-seoul", "ap-northeast-2", 0), weighted("api-tokyo", "ap-northeast-1", 0)]
     found = stack_violations(routing.WEIGHTED_GROUP_TRAFFIC, drained)

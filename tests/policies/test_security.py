@@ -9,7 +9,7 @@ from policies.gate.analyze import PackAnalyzer
 from policies.program_runner import run_program
 from policies.rules import security
 from policies.rules.values import UNKNOWN
-from tests.policies.harness import resource_violations, stack_resource, stack_violations
+from tests.policies.harness import as_cli_delivers, resource_violations, stack_resource, stack_violations
 from tests.policies.malformed import messages_for_malformed
 
 POLICY = "aws:iam/policy:Policy"
@@ -170,6 +170,14 @@ def test_password_messages_name_the_bad_value():
     resource_type = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
     [length_rule] = [rule for rule in security.PASSWORD_RULES if rule.name == "aws-iam-set-minimum-password-length"]
     assert resource_violations(length_rule, resource_type, WEAK_PASSWORDS) == ["minimumPasswordLength is 8; expected at least 14"]
+
+
+@pytest.mark.parametrize("rule", security.PASSWORD_RULES, ids=lambda rule: rule.name)
+def test_password_policy_rules_read_numbers_as_the_cli_delivers_them(rule):
+    """Under the real CLI every number is a float (14.0): the bounds must judge it like the int."""
+    resource_type = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
+    assert resource_violations(rule, resource_type, as_cli_delivers(STRONG_PASSWORDS)) == []
+    assert len(resource_violations(rule, resource_type, as_cli_delivers(WEAK_PASSWORDS))) == 1
 
 
 # ------------------------------------------------------------- KMS and secrets

@@ -73,6 +73,36 @@ def test_encryption_needs_a_customer_managed_key():
     assert stack_violations(storage.ENCRYPTION, [bucket, stack_resource(SSE, "sse", kms_encryption("assets"))]) == []
 
 
+LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+
+
+def aes_encryption(bucket: str) -> dict:
+    return {"bucket": bucket, "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]}
+
+
+def test_log_delivery_buckets_may_use_sse_s3_but_must_be_encrypted():
+    alb_logs = stack_resource(BUCKET, "alb-logs", {"bucket": "alb-logs"})
+    access_logs = stack_resource(BUCKET, "access-logs", {"bucket": "access-logs"})
+    assets = stack_resource(BUCKET, "assets", {"bucket": "assets"})
+    load_balancer = stack_resource(LOAD_BALANCER, "alb", {"accessLogs": {"bucket": "alb-logs", "enabled": True}})
+    logging = stack_resource(LOGGING, "assets-logging", {"bucket": "assets", "targetBucket": "access-logs"})
+    sse = [stack_resource(SSE, f"{name}-sse", aes_encryption(name)) for name in ("alb-logs", "access-logs", "assets")]
+    resources = [alb_logs, access_logs, assets, load_balancer, logging]
+    assert names(stack_violations(storage.ENCRYPTION, [*resources, *sse])) == ["assets"]
+    assert names(stack_violations(storage.ENCRYPTION, resources)) == ["access-logs", "alb-logs", "assets"]
+
+
+def test_load_balancer_log_target_joins_by_property_dependency():
+    alb_logs = stack_resource(BUCKET, "alb-logs", {"bucket": "alb-logs-5f3a9c1"})
+    load_balancer = PolicyResource(
+        LOAD_BALANCER, {"accessLogs": {"bucket": UNKNOWN}}, urn_of(LOAD_BALANCER, "alb"), "alb", _options(), None, None,
+        [alb_logs], {"accessLogs": [alb_logs]},
+    )
+    sse = stack_resource(SSE, "alb-logs-sse", aes_encryption("alb-logs-5f3a9c1"))
+    assert stack_violations(storage.ENCRYPTION, [alb_logs, load_balancer, sse]) == []
+    assert names(stack_violations(storage.ENCRYPTION, [alb_logs, sse])) == ["alb-logs"]
+
+
 def test_legacy_inline_encryption_counts():
     inline = {"serverSideEncryptionConfiguration": {"rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY_ARN}}}}
     assert stack_violations(storage.ENCRYPTION, [stack_resource("aws:s3/bucketV2:BucketV2", "legacy", inline)]) == []

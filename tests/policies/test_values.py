@@ -4,8 +4,8 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, unknown_checking_proxy
 
 from policies.mocks import fake_arn
 from policies.rules.values import (
-    UNKNOWN, as_list, as_mapping, attached, iam_document, identities, is_aws_managed_key, is_true, is_unknown, lookup, plain, statements,
-    strings, tag_value, with_plain_props,
+    UNKNOWN, as_list, as_mapping, attached, iam_document, identities, is_aws_managed_key, is_public_principal, is_true, is_unknown, lookup,
+    must_be_true, plain, shown, statements, strings, tag_value, whole_number, with_plain_props,
 )
 from tests.policies.harness import _options, stack_resource, urn_of
 
@@ -111,3 +111,28 @@ def test_attached_reports_an_unattributable_unknown_reference_as_undecided():
     assets = stack_resource(BUCKET, "assets", {})
     by_bucket, undecided = attached([assets], [stack_resource(PAB, "anywhere", {"bucket": UNKNOWN})], "bucket", lambda bucket: identities(bucket, "bucket"))
     assert by_bucket == {assets.urn: []} and undecided is True
+
+
+def test_whole_number_accepts_the_cli_float_and_rejects_the_rest():
+    assert whole_number(22) == 22 and whole_number(22.0) == 22 and whole_number(0.0) == 0
+    assert whole_number(22.5) is None and whole_number(True) is None and whole_number("22") is None and whole_number(None) is None
+
+
+def test_shown_prints_whole_floats_as_ints_and_missing_as_not_set():
+    assert shown(22.0) == "22" and shown(22) == "22" and shown(2.5) == "2.5"
+    assert shown(None) == "not set" and shown("x") == "'x'" and shown(False) == "False"
+
+
+def test_must_be_true_flags_false_and_missing_but_not_true_or_unknown():
+    assert list(must_be_true({"encrypted": False}, "encrypted", "ebs.")) == ["ebs.encrypted is False"]
+    assert list(must_be_true({}, "encrypted")) == ["encrypted is not set"]
+    assert list(must_be_true(None, "encrypted")) == ["encrypted is not set"]
+    assert list(must_be_true({"encrypted": "true"}, "encrypted")) == []
+    assert list(must_be_true({"encrypted": UNKNOWN}, "encrypted")) == []
+    assert list(must_be_true(UNKNOWN, "encrypted")) == []
+
+
+def test_is_public_principal_names_everyone_only():
+    assert is_public_principal("*") and is_public_principal({"AWS": "*"}) and is_public_principal({"AWS": ["arn:aws:iam::1:root", "*"]})
+    assert not is_public_principal({"AWS": "arn:aws:iam::123456789012:root"}) and not is_public_principal({"Service": "*"})
+    assert not is_public_principal(None) and not is_public_principal({"AWS": UNKNOWN})

@@ -1,0 +1,1 @@
+"""On-call DR commands: `python -m ops.dr status|plan|switchover|failover` (see README "DR runbook")."""

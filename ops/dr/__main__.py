@@ -1,0 +1,3 @@
+from ops.dr.cli import main
+
+raise SystemExit(main())
