@@ -1,0 +1,172 @@
+"""Private redis-server and PostgreSQL instances in a temporary folder, on free ports.
+
+Used by `ticketing serve` without URLs and by the tests. PostgreSQL refuses to run as root, so
+as root its processes run as the `postgres` (or `nobody`) user.
+"""
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+START_TIMEOUT_SECONDS = 30.0
+
+
+class EmbeddedServerError(RuntimeError):
+    """A server binary is missing or did not start; the message says which and why."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _find_binary(name: str) -> str:
+    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    if found is None:
+        raise EmbeddedServerError(f"{name} not found on PATH or under /usr/lib/postgresql/*/bin "
+                                  "(run scripts/install-system-deps.sh)")
+    return found
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EmbeddedServerError(f"{name} exited with {process.returncode}: {log_path.read_text()[-2000:]}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise EmbeddedServerError(f"{name} did not listen on port {port} within {START_TIMEOUT_SECONDS:.0f}s")
+
+
+def _stop(process: subprocess.Popen[bytes] | None, kill: bool = False) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.kill() if kill else process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class EmbeddedRedis:
+    folder: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Starts (or restarts, on the same port) an empty, non-persistent redis-server."""
+        log_path = self.folder / "redis.log"
+        self.process = subprocess.Popen(
+            [_find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder), "--logfile", str(log_path), "--maxclients", "10000"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+        _wait_for_port(self.port, self.process, "redis-server", log_path)
+
+    def stop(self, kill: bool = False) -> None:
+        _stop(self.process, kill)
+
+
+def _postgres_user() -> Callable[[], None] | None:
+    """As root, a function that drops the child process to an unprivileged user."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", "nobody"):
+        try:
+            user = pwd.getpwnam(name)
+        except KeyError:
+            continue
+
+        def drop_privileges(user: pwd.struct_passwd = user) -> None:
+            os.setgid(user.pw_gid)
+            os.setuid(user.pw_uid)
+
+        return drop_privileges
+    raise EmbeddedServerError("running as root needs a 'postgres' or 'nobody' user to run PostgreSQL")
+
+
+@dataclass
+class EmbeddedPostgres:
+    folder: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://ticketing@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        data, log_path = self.folder / "pgdata", self.folder / "postgres.log"
+        demote = _postgres_user()
+        if demote is not None:
+            os.chmod(self.folder, 0o777)
+        if not data.exists():
+            subprocess.run(
+                [_find_binary("initdb"), "-D", str(data), "-U", "ticketing", "--auth=trust", "-E", "UTF8",
+                 "--no-sync", "--no-instructions"],
+                check=True, capture_output=True, preexec_fn=demote,
+            )
+        with open(log_path, "ab") as log_file:
+            self.process = subprocess.Popen(
+                [_find_binary("postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
+                 "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"],
+                stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=demote,
+            )
+        _wait_for_port(self.port, self.process, "postgres", log_path)
+        self._wait_until_accepting()
+
+    def _wait_until_accepting(self) -> None:
+        """The port opens before recovery finishes; pg_isready says when connections are accepted."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        command = [_find_binary("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "ticketing", "-q"]
+        while subprocess.run(command, check=False).returncode != 0:
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(f"postgres did not accept connections within {START_TIMEOUT_SECONDS:.0f}s")
+            time.sleep(0.05)
+
+    def stop(self, kill: bool = False) -> None:
+        _stop(self.process, kill)
+
+
+@dataclass
+class EmbeddedServers:
+    """A Redis and a PostgreSQL in one temporary folder, removed on stop."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketing-")))
+    redis: EmbeddedRedis = field(init=False)
+    postgres: EmbeddedPostgres = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.redis = EmbeddedRedis(self.folder)
+        self.postgres = EmbeddedPostgres(self.folder)
+
+    def start(self) -> "EmbeddedServers":
+        try:
+            self.redis.start()
+            self.postgres.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.redis.stop()
+        self.postgres.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,0 +1,31 @@
+"""Redis key names. Every key of one event shares the hash tag `{event_id}` (Redis Cluster slot)."""
+
+from typing import NamedTuple
+
+
+class EventKeys(NamedTuple):
+    """The keys every event script receives, in the order `lua/common.lua` reads them."""
+
+    config: str
+    queue: str
+    clients: str
+    prejoin: str
+    active: str
+    available: str
+    client_seats: str
+    holds: str
+    hold_timers: str
+    updates: str
+
+
+def event_keys(event_id: str) -> EventKeys:
+    prefix = f"tkt:{{{event_id}}}:"
+    return EventKeys(*(prefix + name for name in EventKeys._fields))
+
+
+# The one key outside any event: which events exist (PostgreSQL has the durable list).
+EVENT_IDS_KEY = "tkt:events"
+
+
+def updates_channel(event_id: str) -> str:
+    return event_keys(event_id).updates

@@ -1,0 +1,89 @@
+-- Shared prelude of every event script. Every script receives the same KEYS (see keys.py).
+local CFG, Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS, UPDATES =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+-- Settled holds stay readable this long, so a late confirm gets "expired" rather than "unknown".
+local TOMBSTONE_MS = 3600000
+-- A confirm that has not finished this long after it began is resolved from PostgreSQL.
+local CONFIRM_GRACE_MS = 30000
+
+-- One clock for every replica: Redis's.
+local function clock_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function cfg_number(field)
+  return tonumber(redis.call('HGET', CFG, field) or '0')
+end
+
+local function q_number(field)
+  return tonumber(redis.call('HGET', Q, field) or '0')
+end
+
+local function is_active(number, now)
+  local expiry = redis.call('ZSCORE', ACTIVE, number)
+  return expiry ~= false and tonumber(expiry) >= now
+end
+
+-- At opening, numbers 1..n are reserved for the n clients who joined before it (their order is
+-- assigned from the seeded permutation afterwards); later joins take n+1, n+2, ...
+local function freeze_if_opened(now)
+  local opens_at = cfg_number('opens_at_ms')
+  if opens_at == 0 or now < opens_at or redis.call('HGET', Q, 'frozen') == '1' then
+    return
+  end
+  local prejoined = redis.call('LLEN', PREJOIN)
+  redis.call('HSET', Q, 'frozen', '1', 'prejoined', prejoined)
+  redis.call('HINCRBY', Q, 'seq', prejoined)
+  if prejoined == 0 then
+    redis.call('HSET', Q, 'assigned', '1')
+  end
+end
+
+local function return_seats(hold)
+  if redis.call('HEXISTS', AVAIL, hold.slot) == 1 then
+    redis.call('HINCRBY', AVAIL, hold.slot, hold.qty)
+  end
+  if redis.call('HINCRBY', SEATS, hold.client, -hold.qty) <= 0 then
+    redis.call('HDEL', SEATS, hold.client)
+  end
+end
+
+local function save_hold(id, hold, timer_ms)
+  redis.call('HSET', HOLDS, id, cjson.encode(hold))
+  redis.call('ZADD', TIMERS, timer_ms, id)
+end
+
+local function settle_hold(id, hold, state, now)
+  return_seats(hold)
+  hold.state = state
+  save_hold(id, hold, now + TOMBSTONE_MS)
+end
+
+-- Expires due holds and drops old tombstones; returns the ids of confirms that are overdue.
+local function settle_due_holds(now, limit)
+  local overdue = {}
+  local freed = false
+  for _, id in ipairs(redis.call('ZRANGEBYSCORE', TIMERS, '-inf', now, 'LIMIT', 0, limit)) do
+    local raw = redis.call('HGET', HOLDS, id)
+    local hold = raw and cjson.decode(raw)
+    if hold and hold.state == 'held' then
+      settle_hold(id, hold, 'expired', now)
+      freed = true
+    elseif hold and hold.state == 'confirming' then
+      table.insert(overdue, id)
+    else
+      redis.call('HDEL', HOLDS, id)
+      redis.call('ZREM', TIMERS, id)
+    end
+  end
+  if freed then
+    redis.call('PUBLISH', UPDATES, 'a')
+  end
+  return overdue
+end
+
+local function queue_state()
+  return q_number('serving'), q_number('seq'), redis.call('HGET', CFG, 'admit_per_second'),
+    redis.call('HGET', Q, 'paused') or '0'
+end

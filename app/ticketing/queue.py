@@ -1,0 +1,68 @@
+"""The waiting room: joining (one script call) and a client's place, computed from `serving`."""
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ticketing import tokens
+from ticketing.backends import Backends
+from ticketing.errors import ApiError
+from ticketing.events import event_script
+
+
+@dataclass(frozen=True)
+class Place:
+    """A client's place; `number` is None until a scheduled opening has assigned it."""
+
+    outcome: str
+    number: int | None
+    serving: int
+    admit_per_second: float
+    paused: bool
+
+    @classmethod
+    def from_script(cls, result: list[Any]) -> "Place":
+        outcome, number, serving, _seq, rate, paused = result
+        pending = outcome.startswith(b"pending")
+        return cls(outcome.decode(), None if pending else int(number), int(serving), float(rate), paused == b"1")
+
+    def public(self) -> dict[str, Any]:
+        if self.number is None:
+            return {"number": None, "position": None, "ahead": None, "eta_seconds": None}
+        position = max(0, self.number - self.serving)
+        ahead = max(0, position - 1)
+        eta = None if self.paused else math.ceil(ahead / self.admit_per_second)
+        return {"number": self.number, "position": position, "ahead": ahead, "eta_seconds": eta}
+
+
+async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool, dict[str, Any]]:
+    """Returns (created, body). The same client keeps its ticket and number."""
+    place = Place.from_script(await event_script(backends, "join", event_id, client_id))
+    ticket = tokens.issue(backends.secret, "ticket", event_id, client_id)
+    created = place.outcome in ("new", "pending_new")
+    return created, {"ticket": ticket, **place.public()}
+
+
+async def status(backends: Backends, event_id: str, client_id: str) -> dict[str, Any]:
+    result = await event_script(backends, "status", event_id, client_id)
+    if result[0] == b"unknown":
+        raise ApiError(404, "not_in_queue", "this ticket has no place in the queue (it may have been reset); join again")
+    place = Place.from_script(result)
+    access_token = None
+    if place.outcome == "admitted":
+        access_token = tokens.issue(backends.secret, "access", event_id, client_id, place.number or 0)
+    return {
+        **place.public(),
+        "admitted": place.outcome == "admitted",
+        "lapsed": place.outcome == "lapsed",
+        "access_token": access_token,
+    }
+
+
+def status_at(body: dict[str, Any], number: int | None, serving: int, admit_per_second: float) -> dict[str, Any] | None:
+    """Recomputes a waiting client's position from a broadcast `serving`; None once admitted
+    (then the caller asks Redis for the access token)."""
+    if number is None or number <= serving:
+        return None
+    place = Place("waiting", number, serving, admit_per_second, False)
+    return {**body, **place.public()}

@@ -1,0 +1,113 @@
+"""Live updates for WebSockets: one Redis pub/sub connection per process fans out per event.
+
+Scripts publish `q <serving> <seq>` when admissions advance and `a` when availability changes;
+availability is read at most once per FLUSH_SECONDS per event, however many holds happened.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from ticketing.backends import Backends
+from ticketing.background import wait_or_stop
+from ticketing.events import read_availability
+from ticketing.keys import updates_channel
+
+FLUSH_SECONDS = 0.25
+RECONNECT_SECONDS = 0.5
+
+log = logging.getLogger("ticketing.updates")
+
+
+@dataclass(frozen=True)
+class Serving:
+    serving: int
+    seq: int
+
+
+class UpdateHub:
+    def __init__(self, backends: Backends) -> None:
+        self._backends = backends
+        self._subscribers: dict[str, set[asyncio.Queue[Any]]] = {}
+        self._dirty: set[str] = set()
+        self._pubsub: Any = None
+        self._changed = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, event_id: str) -> AsyncIterator[asyncio.Queue[Any]]:
+        """Yields a queue receiving `Serving` and availability dicts (`{"slots": {...}}`)."""
+        inbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=16)
+        first = event_id not in self._subscribers
+        self._subscribers.setdefault(event_id, set()).add(inbox)
+        if first:
+            self._changed.set()
+        try:
+            yield inbox
+        finally:
+            listeners = self._subscribers.get(event_id, set())
+            listeners.discard(inbox)
+            if not listeners:
+                self._subscribers.pop(event_id, None)
+                self._changed.set()
+
+    def _deliver(self, event_id: str, message: Any) -> None:
+        for inbox in self._subscribers.get(event_id, ()):
+            if inbox.full():  # only the latest state matters
+                inbox.get_nowait()
+            inbox.put_nowait(message)
+
+    def _on_message(self, channel: bytes, data: bytes) -> None:
+        event_id = channel.decode().split("{", 1)[1].split("}", 1)[0]
+        if data.startswith(b"q "):
+            _, serving, seq = data.split()
+            self._deliver(event_id, Serving(int(serving), int(seq)))
+        else:
+            self._dirty.add(event_id)
+
+    async def _sync_channels(self, subscribed: set[str]) -> set[str]:
+        wanted = {updates_channel(event_id) for event_id in self._subscribers}
+        if wanted - subscribed:
+            await self._pubsub.subscribe(*(wanted - subscribed))
+        if subscribed - wanted:
+            await self._pubsub.unsubscribe(*(subscribed - wanted))
+        return wanted
+
+    async def _listen(self, redis: Redis, stopping: asyncio.Event) -> None:
+        self._pubsub = redis.pubsub(ignore_subscribe_messages=True)
+        subscribed: set[str] = set()
+        try:
+            while not stopping.is_set():
+                if self._changed.is_set():
+                    self._changed.clear()
+                    subscribed = await self._sync_channels(subscribed)
+                if not subscribed:
+                    await wait_or_stop(stopping, 0.2)
+                    continue
+                message = await self._pubsub.get_message(timeout=0.2)
+                if message and message["type"] == "message":
+                    self._on_message(message["channel"], message["data"])
+        finally:
+            await self._pubsub.aclose()
+
+    async def run_listener(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                await self._listen(self._backends.redis, stopping)
+            except Exception:  # Redis restarted: resubscribe
+                log.warning("pub/sub connection lost; reconnecting")
+                self._changed.set()
+                await wait_or_stop(stopping, RECONNECT_SECONDS)
+
+    async def run_flusher(self, stopping: asyncio.Event) -> None:
+        while not await wait_or_stop(stopping, FLUSH_SECONDS):
+            dirty, self._dirty = self._dirty, set()
+            for event_id in dirty & set(self._subscribers):
+                try:
+                    self._deliver(event_id, {"slots": await read_availability(self._backends, event_id)})
+                except Exception:
+                    log.warning("availability read failed", extra={"event_id": event_id})

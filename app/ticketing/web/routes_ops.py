@@ -1,0 +1,39 @@
+"""Health, readiness and Prometheus metrics."""
+
+import asyncio
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ticketing import metrics
+from ticketing.web.responses import error_response, json_response
+
+READY_TIMEOUT_SECONDS = 2.0
+
+
+async def healthz(request: Request) -> Response:
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    backends = request.app.state.backends
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+            await backends.redis.ping()
+            await backends.pool.fetchval("SELECT 1")
+    except Exception as error:
+        return error_response(503, "not_ready", f"Redis or PostgreSQL unreachable: {type(error).__name__}")
+    return json_response({"status": "ready"})
+
+
+async def prometheus(request: Request) -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", prometheus, methods=["GET"]),
+]

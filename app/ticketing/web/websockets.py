@@ -1,0 +1,112 @@
+"""Live pushes: a client's place in the queue, and slot availability."""
+
+import asyncio
+from typing import Any
+
+import orjson
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ticketing import queue
+from ticketing.errors import ApiError
+from ticketing.events import read_availability, read_event
+from ticketing.updates import Serving
+from ticketing.web.inputs import event_id_of, verified
+
+# Without a broadcast for this long (e.g. pub/sub reconnecting) the state is read again.
+POLL_SECONDS = 5.0
+
+
+async def _send(websocket: WebSocket, body: Any) -> None:
+    await websocket.send_text(orjson.dumps(body).decode())
+
+
+async def _refuse(websocket: WebSocket, error: ApiError) -> None:
+    """Errors travel as the usual JSON body, then a close code of 4000 + HTTP status."""
+    await _send(websocket, {"error": error.code, "detail": error.detail})
+    await websocket.close(code=4000 + error.status)
+
+
+async def _until_disconnect(websocket: WebSocket) -> None:
+    while (await websocket.receive())["type"] != "websocket.disconnect":
+        pass
+
+
+async def _next(inbox: asyncio.Queue[Any], closed: asyncio.Task[None]) -> Any:
+    """The next broadcast, None after POLL_SECONDS without one; raises when the client left."""
+    getter = asyncio.ensure_future(inbox.get())
+    done, _ = await asyncio.wait({getter, closed}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+    if getter not in done:
+        getter.cancel()
+    if closed in done:
+        raise WebSocketDisconnect()
+    return getter.result() if getter in done else None
+
+
+async def _push_place(websocket: WebSocket, event_id: str, client_id: str, closed: asyncio.Task[None]) -> None:
+    backends, hub = websocket.app.state.backends, websocket.app.state.hub
+    async with hub.subscribe(event_id) as inbox:
+        body = await queue.status(backends, event_id, client_id)
+        await _send(websocket, body)
+        rate = (await read_event(backends, event_id))["admit_per_second"]
+        while not body["admitted"]:
+            message = await _next(inbox, closed)
+            if isinstance(message, dict):  # availability: not this socket's business
+                continue
+            update = queue.status_at(body, body["number"], message.serving, rate) if message else None
+            if update is None:
+                update = await queue.status(backends, event_id, client_id)
+            if update != body:
+                body = update
+                await _send(websocket, body)
+    await closed
+
+
+async def queue_updates(websocket: WebSocket) -> None:
+    await websocket.accept()
+    closed = asyncio.ensure_future(_until_disconnect(websocket))
+    try:
+        event_id = event_id_of(websocket)
+        ticket = websocket.query_params.get("ticket")
+        if not ticket:
+            raise ApiError(401, "missing_token", "connect with ?ticket=<ticket from joining the queue>")
+        claims = verified(websocket, ticket, "ticket", event_id)
+        await _push_place(websocket, event_id, claims.client_id, closed)
+    except ApiError as error:
+        await _refuse(websocket, error)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        closed.cancel()
+
+
+async def availability_updates(websocket: WebSocket) -> None:
+    await websocket.accept()
+    closed = asyncio.ensure_future(_until_disconnect(websocket))
+    backends, hub = websocket.app.state.backends, websocket.app.state.hub
+    try:
+        event_id = event_id_of(websocket)
+        await read_event(backends, event_id)
+        async with hub.subscribe(event_id) as inbox:
+            body: dict[str, Any] = {"slots": await read_availability(backends, event_id)}
+            await _send(websocket, body)
+            while True:
+                message = await _next(inbox, closed)
+                if isinstance(message, Serving):
+                    continue
+                update = message or {"slots": await read_availability(backends, event_id)}
+                if update != body:
+                    body = update
+                    await _send(websocket, body)
+    except ApiError as error:
+        await _refuse(websocket, error)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        closed.cancel()
+
+
+routes = [
+    WebSocketRoute("/api/v1/events/{event_id}/queue/ws", queue_updates),
+    WebSocketRoute("/api/v1/events/{event_id}/availability/ws", availability_updates),
+]
