@@ -30,7 +30,7 @@ demo: install
 	$(VENV)/bin/ticketing demo
 
 bench: install
-	$(PYTHON) -m app.bench
+	$(PYTHON) -m app.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,141 @@
+"""The bench's arithmetic and its written forms: ratios, percentiles, sizing, targets, markdown."""
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+TARGET_RPS = 50_000
+REFERENCE_RPS_PER_VCPU = 500  # the reference team's queue tier: 8,000 rps on 16 vCPU
+GOAL_MULTIPLE_OF_REFERENCE = 10
+SIZING_UTILIZATION = 0.8  # plan pods to run at 80% of measured saturation, where p99 is judged
+
+
+def percentile(sorted_values: list[float], pct: float) -> float | None:
+    """Nearest-rank percentile of an ascending list; None for no values."""
+    if not 0 < pct <= 100:
+        raise ValueError(f"percentile must be in (0, 100], got {pct}")
+    if not sorted_values:
+        return None
+    rank = math.ceil(pct / 100 * len(sorted_values))
+    return sorted_values[rank - 1]
+
+
+def ratio(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return part / whole
+
+
+@dataclass(frozen=True)
+class Sizing:
+    rps_per_vcpu: float
+    vcpus: int
+    pods: int
+    vcpus_per_pod: float
+    reference_vcpus: int
+    multiple_of_reference: float
+
+
+def size_for_target(rps: float, cores: int, vcpus_per_pod: float, target_rps: int = TARGET_RPS,
+                    utilization: float = SIZING_UTILIZATION) -> Sizing:
+    if rps <= 0 or cores <= 0 or vcpus_per_pod <= 0:
+        raise ValueError(f"rps, cores and vcpus_per_pod must be positive: {rps}, {cores}, {vcpus_per_pod}")
+    if not 0 < utilization <= 1:
+        raise ValueError(f"utilization must be in (0, 1], got {utilization}")
+    rps_per_vcpu = rps / cores
+    vcpus = math.ceil(target_rps / (rps_per_vcpu * utilization))
+    return Sizing(
+        rps_per_vcpu=rps_per_vcpu, vcpus=vcpus, pods=math.ceil(vcpus / vcpus_per_pod),
+        vcpus_per_pod=vcpus_per_pod,
+        reference_vcpus=math.ceil(target_rps / (REFERENCE_RPS_PER_VCPU * utilization)),
+        multiple_of_reference=rps_per_vcpu / REFERENCE_RPS_PER_VCPU)
+
+
+def lookup(results: dict[str, Any], dotted: str) -> Any:
+    value: Any = results
+    for key in dotted.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+@dataclass(frozen=True)
+class Target:
+    key: str
+    goal: str
+    meets: Callable[[float], bool]
+
+
+TARGETS = (
+    Target("enqueue.ratio_to_ceiling", ">= 0.5", lambda value: value >= 0.5),
+    Target("enqueue.p99_ms_at_80pct_load", "< 50 ms", lambda value: value < 50),
+    Target("position.ratio_to_ceiling", ">= 0.7", lambda value: value >= 0.7),
+    Target("websocket.connections", ">= 10,000", lambda value: value >= 10_000),
+    Target("websocket.push_p99_ms", "<= 1,000 ms", lambda value: value <= 1000),
+    Target("booking.oversold", "= 0", lambda value: value == 0),
+    Target("sizing.rps_per_vcpu", f">= {GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU:,}",
+           lambda value: value >= GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU),
+)
+
+TABLE_ROWS = (
+    ("ceiling.rps", "ceiling (bare ASGI) rps"),
+    ("enqueue.rps", "queue entry rps"),
+    ("enqueue.p50_ms", "queue entry p50 ms (saturation)"),
+    ("enqueue.p99_ms", "queue entry p99 ms (saturation)"),
+    ("enqueue.ratio_to_ceiling", "queue entry / ceiling"),
+    ("enqueue.p99_ms_at_80pct_load", "queue entry p99 ms at 80% load"),
+    ("position.rps", "position reads rps"),
+    ("position.ratio_to_ceiling", "position reads / ceiling"),
+    ("websocket.connections", "idle WebSocket connections"),
+    ("websocket.bytes_per_connection", "server bytes per connection"),
+    ("websocket.push_p99_ms", "push to all clients p99 ms"),
+    ("booking.holds_per_s", "holds per second (one hot slot)"),
+    ("booking.oversold", "oversold seats"),
+    ("sizing.rps_per_vcpu", "queue entry rps per vCPU"),
+)
+
+
+def format_value(value: Any) -> str:
+    if value is None:
+        return "not measured"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value < 100 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def target_status(results: dict[str, Any], target: Target) -> str:
+    value = lookup(results, target.key)
+    if value is None:
+        return "not measured"
+    return "yes" if target.meets(value) else "no"
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    goals = {target.key: target for target in TARGETS}
+    lines = ["| measure | value | goal | met |", "| --- | ---: | --- | --- |"]
+    for key, label in TABLE_ROWS:
+        target = goals.get(key)
+        goal, met = (target.goal, target_status(results, target)) if target else ("", "")
+        lines.append(f"| {label} | {format_value(lookup(results, key))} | {goal} | {met} |")
+    return "\n".join(lines)
+
+
+def sizing_text(sizing: Sizing, cores: int) -> str:
+    return (
+        f"Queue entry measured {sizing.rps_per_vcpu:,.0f} rps per vCPU on {cores} server core(s): "
+        f"{sizing.multiple_of_reference:.1f}x the reference {REFERENCE_RPS_PER_VCPU} rps per vCPU "
+        f"(goal {GOAL_MULTIPLE_OF_REFERENCE}x).\n"
+        f"For {TARGET_RPS:,} rps at {SIZING_UTILIZATION:.0%} utilization: {sizing.vcpus} vCPUs = "
+        f"{sizing.pods} pods of {sizing.vcpus_per_pod:g} vCPU; the reference rate would need "
+        f"{sizing.reference_vcpus} vCPUs.")
+
+
+def profile_text(profiles: dict[str, Any]) -> str:
+    """One line per profiled load: the server's own time by package, largest first."""
+    lines = ["Server time by package (py-spy, self time):"]
+    for name, profile in profiles.items():
+        parts = ", ".join(f"{package} {share:.0%}" for package, share in profile["self_by_package"][:6])
+        lines.append(f"- {name}: {parts}")
+    return "\n".join(lines)

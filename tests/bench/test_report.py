@@ -1,0 +1,147 @@
+"""The bench's arithmetic and written forms: no load is driven here."""
+import json
+import math
+
+import pytest
+
+from app.bench.quantities import chart_cpu_limit, cpu_cores
+from app.bench.profile import parse_collapsed, self_by_package, top_inclusive, top_self
+from app.bench.report import (REFERENCE_RPS_PER_VCPU, TARGETS, lookup, markdown_table, percentile,
+                              profile_text,
+                              ratio, size_for_target, sizing_text)
+from app.bench.wrk import parse_result
+
+
+def test_percentile_is_nearest_rank():
+    values = [float(value) for value in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_percentile_of_nothing_is_none_and_bad_rank_is_refused():
+    assert percentile([], 99) is None
+    with pytest.raises(ValueError, match="percentile must be in"):
+        percentile([1.0], 0)
+
+
+def test_ratio_needs_a_measured_ceiling():
+    assert ratio(5_000, 20_000) == 0.25
+    assert ratio(5_000, 0) is None
+    assert ratio(None, 20_000) is None
+
+
+def test_sizing_for_fifty_thousand_rps():
+    sizing = size_for_target(rps=4_000, cores=1, vcpus_per_pod=2)
+    # 50,000 / (4,000 * 0.8) = 15.6 -> 16 vCPUs -> 8 pods of 2 vCPU
+    assert (sizing.rps_per_vcpu, sizing.vcpus, sizing.pods) == (4_000, 16, 8)
+    assert sizing.multiple_of_reference == 4_000 / REFERENCE_RPS_PER_VCPU
+    assert sizing.reference_vcpus == math.ceil(50_000 / (500 * 0.8)) == 125
+
+
+def test_sizing_divides_by_server_cores():
+    assert size_for_target(rps=10_000, cores=2, vcpus_per_pod=1).rps_per_vcpu == 5_000
+
+
+@pytest.mark.parametrize("rps, cores, per_pod", [(0, 1, 1), (100, 0, 1), (100, 1, 0)])
+def test_sizing_refuses_non_positive_inputs(rps, cores, per_pod):
+    with pytest.raises(ValueError, match="must be positive"):
+        size_for_target(rps, cores, per_pod)
+
+
+def test_sizing_text_compares_with_the_reference():
+    text = sizing_text(size_for_target(rps=2_500, cores=1, vcpus_per_pod=1), cores=1)
+    assert "5.0x the reference 500 rps per vCPU" in text
+    assert "25 vCPUs = 25 pods" in text
+    assert "reference rate would need 125 vCPUs" in text
+
+
+def test_lookup_follows_dotted_keys_and_misses_to_none():
+    results = {"enqueue": {"rps": 1.5}, "cores": 1}
+    assert lookup(results, "enqueue.rps") == 1.5
+    assert lookup(results, "cores") == 1
+    assert lookup(results, "enqueue.p99_ms") is None
+    assert lookup(results, "cores.rps") is None
+
+
+def test_markdown_marks_targets_met_missed_and_unmeasured():
+    results = {"ceiling": {"rps": 20_000.0},
+               "enqueue": {"rps": 12_000.0, "ratio_to_ceiling": 0.6, "p99_ms_at_80pct_load": 80.0},
+               "booking": {"oversold": 0}}
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in markdown_table(results).splitlines()}
+    assert rows["queue entry / ceiling"].endswith("| 0.60 | >= 0.5 | yes |")
+    assert rows["queue entry p99 ms at 80% load"].endswith("| 80.00 | < 50 ms | no |")
+    assert rows["oversold seats"].endswith("| 0 | = 0 | yes |")
+    assert rows["position reads / ceiling"].endswith("| not measured | >= 0.7 | not measured |")
+    assert rows["ceiling (bare ASGI) rps"].startswith("| ceiling (bare ASGI) rps | 20,000 |")
+
+
+def test_every_target_names_a_row_of_the_table():
+    table = markdown_table({})
+    assert table.count("| not measured | ") >= len(TARGETS)
+
+
+def test_wrk_result_line_is_parsed_into_milliseconds():
+    line = {"requests": 50_000, "duration_us": 10_000_000, "connect_errors": 0, "read_errors": 1,
+            "write_errors": 0, "status_errors": 3, "timeouts": 2, "p50_us": 1500, "p90_us": 4000,
+            "p99_us": 12_500, "max_us": 40_000, "statuses": {"201": 10, "409": 5}}
+    result = parse_result("Running 10s test\nWRK_JSON " + json.dumps(line) + "\n")
+    assert result.rps == 5_000
+    assert (result.p50_ms, result.p99_ms, result.max_ms) == (1.5, 12.5, 40.0)
+    assert result.errors == {"connect": 0, "read": 1, "write": 0, "status": 3, "timeout": 2}
+    assert result.statuses == {201: 10, 409: 5}
+
+
+def test_wrk_output_without_the_result_line_is_an_error():
+    with pytest.raises(RuntimeError, match="no WRK_JSON line"):
+        parse_result("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def test_profile_shares_count_self_and_inclusive_time():
+    stacks = parse_collapsed("main;handle;redis_call 6\nmain;handle;dumps 3\nmain;idle 1\n")
+    assert top_self(stacks)[0] == ("redis_call", 0.6)
+    inclusive = dict(top_inclusive(stacks))
+    assert inclusive["main"] == 1.0
+    assert inclusive["handle"] == 0.9
+
+
+def test_profile_refuses_lines_that_are_not_collapsed_stacks():
+    with pytest.raises(ValueError, match="not a collapsed-stack line"):
+        parse_collapsed("main;handle\n")
+
+
+def test_profile_self_time_adds_up_by_package():
+    stacks = parse_collapsed("run (asyncio/runners.py);matches (starlette/routing.py) 3\n"
+                             "run (asyncio/runners.py);observe (prometheus_client/metrics.py) 1\n"
+                             "run (asyncio/runners.py);__init__ (starlette/requests.py) 4\n")
+    assert self_by_package(stacks) == [("starlette", 0.875), ("prometheus_client", 0.125)]
+
+
+def test_profile_text_lists_packages_by_share():
+    text = profile_text({"enqueue": {"self_by_package": [("starlette", 0.41), ("redis", 0.2)]}})
+    assert "- enqueue: starlette 41%, redis 20%" in text
+
+
+@pytest.mark.parametrize("quantity, cores", [("500m", 0.5), ("1", 1.0), (2, 2.0), ("1500m", 1.5)])
+def test_cpu_quantities(quantity, cores):
+    assert cpu_cores(quantity) == cores
+
+
+@pytest.mark.parametrize("quantity", ["lots", "0", "-1"])
+def test_bad_cpu_quantities_are_refused(quantity):
+    with pytest.raises(ValueError, match="CPU quantity"):
+        cpu_cores(quantity)
+
+
+def test_pod_cpu_comes_from_the_chart_limit(tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text("resources:\n  requests:\n    cpu: 250m\n  limits:\n    cpu: 1500m\n")
+    assert chart_cpu_limit(values) == 1.5
+    assert chart_cpu_limit(tmp_path / "absent.yaml", fallback=1.0) == 1.0
+
+
+def test_samples_without_a_python_frame_are_named_so():
+    root = 'process 42:"python serve"'
+    stacks = parse_collapsed(f"{root} 1\n{root};run (asyncio/runners.py) 3\n")
+    assert dict(self_by_package(stacks)) == {"asyncio": 0.75, "(no Python frame)": 0.25}
