@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import runpy
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -303,6 +305,10 @@ def _fresh_event_loop() -> Iterator[None]:
             task.cancel()
         if pending:
             loop.run_until_complete(asyncio.wait(pending, timeout=LEFTOVER_TASKS_TIMEOUT_SECONDS))
+        with warnings.catch_warnings():
+            # The failed run's never-started coroutines are collected here, quietly, not at a random later point.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gc.collect()
         loop.close()
         asyncio.set_event_loop(None)
 
