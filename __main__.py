@@ -60,7 +60,10 @@ if config.routing is not None and primary is not None:
         alarm_subscriptions=[("email", email) for email in config.alerting.emails],
         endpoint_zone_ids={primary_stack: primary.require_output("albZoneId"), pulumi.get_stack(): edge.zone_id},
     )
-    pulumi.export("routing", {"weights": routing.weights, "healthChecks": routing.health_check_ids, "recordName": routing.record_fqdn, "alarmTopicArn": routing.alarm_topic_arn})
+    pulumi.export("routing", {
+        "weights": routing.weights, "healthChecks": routing.health_check_ids, "recordName": routing.record_fqdn,
+        "alarmTopicArn": routing.alarm_topic_arn, "routingControls": routing.routing_control_arns,
+    })
 
 pulumi.export("region", config.region)
 pulumi.export("environment", config.environment)

@@ -17,17 +17,22 @@ from typing import Any, Mapping
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from components.errors import ConfigError
+from components.errors import ConfigError, unknown_key_error
 from components.routing import RoutingConfig
 
 NAMESPACE = "ticketing"
 ENVIRONMENTS = ("dev", "prod", "dr")
 DR_MODES = ("standby", "active")
+# The environments whose public name the routing owner's weighted records serve.
+ROUTED_ENVIRONMENTS = ("prod", "dr")
 NAT_LAYOUTS = ("single", "per-az")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
 GLOBAL_ROLES = ("standalone", "primary", "secondary")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 SECRET_KEYS = ("redisAuthToken", "databasePassword", "adminToken", "tokenSigningSecret")
+# What the pods read from the app's Secret (app/chart `ticketing.secretEnvNames`); a plain `env`
+# entry of the same name would come later in the pod spec and replace it.
+APP_SECRET_ENV_NAMES = ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL", "TICKETING_ADMIN_TOKEN", "TICKETING_SECRET")
 TOP_LEVEL_KEYS = ("environment", "owner", "network", "cluster", "cache", "database", "services", "edge", "alerting", "dr", "routing", *SECRET_KEYS)
 
 _MISSING: Any = object()
@@ -47,6 +52,7 @@ _MEMORY = re.compile(r"^\d+(Ki|Mi|Gi)$")
 _IMAGE_REPOSITORY = re.compile(r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+$")
 _IMAGE_TAG = re.compile(r"^(?!latest$)[\w][\w.-]{0,127}$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ECR_REPOSITORY = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
 
 
 class Section:
@@ -133,12 +139,6 @@ class Section:
                 raise unknown_key_error(f"{self.key}.{name}" if self.key else name, name, self._known)
 
 
-def unknown_key_error(key: str, name: str, known: list[str]) -> ConfigError:
-    closest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {closest[0]!r}?" if closest else ""
-    return ConfigError(key, name, f"a known key ({', '.join(sorted(known))}){hint}")
-
-
 @dataclass(frozen=True)
 class NetworkConfig:
     cidr: str
@@ -215,6 +215,7 @@ class EdgeConfig:
     rate_limit_per_ip_5min: int
     deletion_protection: bool
     access_log_retention_days: int
+    public_record: bool
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,11 @@ def _resources(section: Section) -> ContainerResources:
     return resources
 
 
+def _drainable(min_replicas: int, pdb_min_available: int) -> bool:
+    """A node drain evicts a pod only while more than the budget's minimum are running."""
+    return min_replicas == 1 or pdb_min_available < min_replicas
+
+
 def _services(section: Section) -> ServicesConfig:
     image, autoscaling = section.section("image"), section.section("autoscaling")
     min_replicas = autoscaling.integer("minReplicas", 1, 500)
@@ -380,7 +386,10 @@ def _services(section: Section) -> ServicesConfig:
         resources=_resources(section.section("resources")),
         env=section.text_map("env", _ENV_NAME, "an UPPER_SNAKE_CASE environment variable name"),
     )
-    if services.pdb_min_available >= services.min_replicas and services.min_replicas > 1:
+    shadowing = sorted(set(services.env) & set(APP_SECRET_ENV_NAMES))
+    if shadowing:
+        raise ConfigError(f"{section.key}.env.{shadowing[0]}", "<not shown>", f"no {shadowing[0]} here: the pods get it from the app's Secret, built from the ticketing config secrets")
+    if not _drainable(services.min_replicas, services.pdb_min_available):
         raise ConfigError(f"{section.key}.podDisruptionMinAvailable", services.pdb_min_available, f"fewer than autoscaling.minReplicas ({min_replicas}) so nodes can drain")
     for part in (image, autoscaling, section):
         part.finish()
@@ -396,6 +405,7 @@ def _edge(section: Section) -> EdgeConfig:
         rate_limit_per_ip_5min=section.integer("rateLimitPerIp5Min", 100, 2_000_000, default=3000),
         deletion_protection=section.boolean("deletionProtection", default=True),
         access_log_retention_days=section.integer("accessLogRetentionDays", 1, 3650, default=90),
+        public_record=section.boolean("publicRecord", default=False),
     )
     for name, value in (("publicHostname", edge.public_hostname), ("regionalHostname", edge.regional_hostname)):
         if value != edge.zone_name and not value.endswith(f".{edge.zone_name}"):
@@ -433,6 +443,8 @@ def _dr(section: Section) -> DrConfig:
     )
     for part in (standby, section):
         part.finish()
+    if dr.standby.app_nodes_desired < dr.standby.app_nodes_min:
+        raise ConfigError(f"{standby.key}.appNodesDesired", dr.standby.app_nodes_desired, f"at least appNodesMin ({dr.standby.app_nodes_min})")
     return dr
 
 
@@ -489,7 +501,28 @@ def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
         routing=RoutingConfig.from_config(routing_raw, "routing") if routing_raw is not None else None,
         secrets=Secrets(*(_secret(name, top.raw(name) is not None) for name in SECRET_KEYS)),
     )
+    _check_images_are_regional(config)
+    _check_public_name_owner(config)
     return config
+
+
+def _check_images_are_regional(config: StackConfig) -> None:
+    """A failover relies on the region pulling its own images while another region is down."""
+    ecr = _ECR_REPOSITORY.match(config.services.image_repository)
+    if ecr and ecr.group("region") != config.region:
+        raise ConfigError(
+            "services.image.repository", config.services.image_repository,
+            f"an ECR repository in this stack's region {config.region} (replicate the image), so pods start while another region is down",
+        )
+
+
+def _check_public_name_owner(config: StackConfig) -> None:
+    """One owner answers for the public name: the routing owner's weighted records, or, in a stack
+    nobody routes, its own record; the name served is the one on the certificates."""
+    if config.edge.public_record and config.environment in ROUTED_ENVIRONMENTS:
+        raise ConfigError("edge.publicRecord", True, f"false in {' and '.join(ROUTED_ENVIRONMENTS)}: the routing owner's weighted records answer for the public name")
+    if config.routing is not None and config.routing.record_name != config.edge.public_hostname:
+        raise ConfigError("routing.recordName", config.routing.record_name, f"edge.publicHostname ({config.edge.public_hostname}), the name on the regional certificates")
 
 
 def apply_dr_mode(config: StackConfig) -> StackConfig:
@@ -503,6 +536,8 @@ def apply_dr_mode(config: StackConfig) -> StackConfig:
         desired_size=min(standby.app_nodes_desired, config.cluster.app_nodes.desired_size),
     )
     replicas = min(standby.replicas, config.services.replicas)
+    if not _drainable(min(replicas, config.services.min_replicas), config.services.pdb_min_available):
+        raise ConfigError("dr.standby.replicas", standby.replicas, f"more than services.podDisruptionMinAvailable ({config.services.pdb_min_available}) so standby nodes can drain")
     return dataclasses.replace(
         config,
         cluster=dataclasses.replace(config.cluster, app_nodes=app_nodes),

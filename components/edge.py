@@ -55,6 +55,7 @@ class Edge(pulumi.ComponentResource):
         self._name = name
         self._tags = dict(tags)
         child = pulumi.ResourceOptions(parent=self)
+        self._zone_id = aws.route53.get_zone_output(name=config.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)).zone_id
         self.certificate_arn = self._certificate(config)
         self.security_group = self._security_group(vpc_id, vpc_cidr)
         self.access_logs = self._access_log_bucket(config.access_log_retention_days)
@@ -95,6 +96,15 @@ class Edge(pulumi.ComponentResource):
         aws.wafv2.WebAclAssociation(f"{name}-waf-alb", resource_arn=self.alb.arn, web_acl_arn=self.web_acl.arn, opts=child)
         self.dns_name = self.alb.dns_name
         self.zone_id = self.alb.zone_id
+        # The region's own name (on the certificate) for on-call and drills; the public name only
+        # where no routing owner's weighted records serve it.
+        hostnames = {"regional": config.regional_hostname, **({"public": config.public_hostname} if config.public_record else {})}
+        for label, hostname in hostnames.items():
+            aws.route53.Record(
+                f"{name}-{label}", zone_id=self._zone_id, name=hostname, type="A",
+                aliases=[aws.route53.RecordAliasArgs(name=self.dns_name, zone_id=self.zone_id, evaluate_target_health=True)],
+                opts=child,
+            )
         self.register_outputs({
             "albDnsName": self.dns_name, "albZoneId": self.zone_id, "albArn": self.alb.arn,
             "targetGroupArn": self.target_group.arn, "certificateArn": self.certificate_arn, "webAclArn": self.web_acl.arn,
@@ -111,13 +121,12 @@ class Edge(pulumi.ComponentResource):
             tags=self._tags,
             opts=child,
         )
-        zone = aws.route53.get_zone_output(name=config.zone_name, private_zone=False)
         records = []
         for label, domain in (("regional", config.regional_hostname), ("public", config.public_hostname)):
             option = certificate.domain_validation_options.apply(lambda options, domain=domain: next(o for o in options if o.domain_name == domain))
             records.append(aws.route53.Record(
                 f"{self._name}-cert-validation-{label}",
-                zone_id=zone.zone_id,
+                zone_id=self._zone_id,
                 name=option.resource_record_name,
                 type=option.resource_record_type,
                 records=[option.resource_record_value],

@@ -46,8 +46,11 @@ def encryption_key(
     tags: Mapping[str, str],
     service_principals: Sequence[str] = (),
     role_arns: Sequence[pulumi.Input[str]] = (),
+    provider: aws.Provider | None = None,
 ) -> aws.kms.Key:
-    """A rotated CMK named `<name>-key` with alias `alias/<name>`, a child of `parent`."""
+    """A rotated CMK named `<name>-key` with alias `alias/<name>`, a child of `parent`, in the
+    region of `provider` (the stack's own when None)."""
+    options = pulumi.ResourceOptions(parent=parent, provider=provider)
     account_id = aws.get_caller_identity_output().account_id
     key = aws.kms.Key(
         f"{name}-key",
@@ -56,7 +59,7 @@ def encryption_key(
         deletion_window_in_days=DELETION_WINDOW_DAYS,
         policy=pulumi.Output.all(account_id, *role_arns).apply(lambda values: key_policy(values[0], service_principals, values[1:])),
         tags=dict(tags),
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=options,
     )
-    aws.kms.Alias(f"{name}-alias", name=f"alias/ticketing/{name}", target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=parent))
+    aws.kms.Alias(f"{name}-alias", name=f"alias/ticketing/{name}", target_key_id=key.key_id, opts=options)
     return key

@@ -8,7 +8,6 @@ the healthy weight-0 record, before anyone edits config.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
@@ -16,7 +15,8 @@ from typing import Iterable, Mapping, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from components.errors import ConfigError
+from components.errors import ConfigError, unknown_key_error
+from components.kms import encryption_key
 from components.routing_weights import (
     SELECTION_KEYS,
     Weights,
@@ -83,7 +83,7 @@ class RoutingConfig:
             raise ConfigError(key, raw, f"an object with {ROUTING_DOC}")
         unknown = sorted(set(raw) - set(ROUTING_KEYS))
         if unknown:
-            raise ConfigError(f"{key}.{unknown[0]}", raw[unknown[0]], f"one of the keys {', '.join(ROUTING_KEYS)}")
+            raise unknown_key_error(f"{key}.{unknown[0]}", unknown[0], ROUTING_KEYS)
         zone = _parse_dns_name(raw.get(ZONE_KEY), f"{key}.{ZONE_KEY}")
         return cls(
             selection=WeightSelection.from_config(raw, key),
@@ -243,15 +243,9 @@ class Routing(pulumi.ComponentResource):
 
     def _alarm_topic(self, provider: aws.Provider, subscriptions: Sequence[tuple[str, str]]) -> pulumi.Output[str]:
         options = pulumi.ResourceOptions(parent=self, provider=provider)
-        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self, provider=provider)).account_id
-        key = aws.kms.Key(
-            f"{self._name}-alarms",
-            description="Encrypts the us-east-1 topic that Route53 health-check alarms notify",
-            enable_key_rotation=True,
-            deletion_window_in_days=30,
-            policy=account_id.apply(_alarm_key_policy),
-            tags=self._tagged(f"{self._name}-alarms"),
-            opts=options,
+        key = encryption_key(
+            f"{self._name}-alarms", "the us-east-1 topic that Route53 health-check alarms notify", self, self._tags,
+            service_principals=["cloudwatch.amazonaws.com"], provider=provider,
         )
         topic = aws.sns.Topic(
             f"{self._name}-alarms",
@@ -297,25 +291,3 @@ def _record_target(endpoint: pulumi.Input[str], zone_id: pulumi.Input[str] | Non
         return {"type": "CNAME", "ttl": RECORD_TTL_SECONDS, "records": [endpoint]}
     # The explicit health check is the failover signal; the ALB's own target health would add a second, laggier one.
     return {"type": "A", "aliases": [aws.route53.RecordAliasArgs(name=endpoint, zone_id=zone_id, evaluate_target_health=False)]}
-
-
-def _alarm_key_policy(account_id: str) -> str:
-    return json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountAdministers",
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
-                "Action": "kms:*",
-                "Resource": "*",
-            },
-            {
-                "Sid": "CloudWatchAlarmsPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                "Resource": "*",
-            },
-        ],
-    })

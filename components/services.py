@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.config import ServicesConfig
+from components.config import APP_SECRET_ENV_NAMES, ServicesConfig
 from components.irsa import irsa_role
 from components.kms import encryption_key
 
@@ -32,7 +32,7 @@ class AppSecrets:
 
     def as_env(self) -> pulumi.Output[dict[str, str]]:
         return pulumi.Output.secret(pulumi.Output.all(self.redis_url, self.database_url, self.admin_token, self.token_signing_secret).apply(
-            lambda values: dict(zip(("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL", "TICKETING_ADMIN_TOKEN", "TICKETING_SECRET"), values))
+            lambda values: dict(zip(APP_SECRET_ENV_NAMES, values))
         ))
 
 

@@ -118,25 +118,41 @@ def _preflight(context: PlanContext, check: str) -> Step:
     return Step("Pre-flight", [command], [check])
 
 
+def _routing_controls_step(context: PlanContext) -> list[Step]:
+    """With ARC, a record is healthy only while its target's routing control is On, and new controls start Off."""
+    if not context.stack_file.routing.recovery_control:
+        return []
+    return [Step(
+        "Routing controls (ARC) On for every target that is to take traffic",
+        [f"pulumi stack output --stack {context.stack} routing --json"],
+        [
+            "routingControls lists one ARN per target; read each with aws route53-recovery-cluster get-routing-control-state "
+            "--routing-control-arn ARN against a cluster endpoint, set with update-routing-control-state",
+            "an Off control fails its record's health check: Route53 then moves that target's traffic away without any weight change",
+        ],
+    )]
+
+
 def build_plan(context: PlanContext, destination: str) -> list[Step]:
     weights = routing_steps(context.stack, context.stack_file.routing.selection, destination)
     if not weights:
         return []
+    traffic = [*_routing_controls_step(context), *weights]
     if destination == "failover":
         return [
             _preflight(context, f"{STANDBY} health check healthy; replication lag under 1 s (in a disaster prod shows UNHEALTHY and lag unknown)"),
             *_dr_mode_step(context, "active"),
             _database_step(context, context.stack_file.region, disaster_alternative=True),
-            *weights,
+            *traffic,
         ]
     if destination == "failback":
         return [
             _preflight(context, "prod health check healthy; the old prod cluster is a secondary again, lag under 1 s"),
             _database_step(context, context.primary_region or "<prod region>", disaster_alternative=False),
-            *weights,
+            *traffic,
             *_dr_mode_step(context, "standby"),
         ]
-    return [_preflight(context, "if the Aurora writer moved, switch it back first (plan --to failback does)"), *weights]
+    return [_preflight(context, "if the Aurora writer moved, switch it back first (plan --to failback does)"), *traffic]
 
 
 def render(context: PlanContext, destination: str, steps: list[Step]) -> str:

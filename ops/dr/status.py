@@ -182,6 +182,11 @@ def render(record_name: str, health: list[TargetHealth], configured: dict[str, i
             role = "writer" if member.is_writer else "reader"
             lag = "" if member.is_writer else "  lag " + ("unknown" if member.lag_ms is None else f"{member.lag_ms:.0f} ms")
             lines.append(f"  {role}  {member.region:<16}{member.arn}{lag}")
-    lines.append("OK: nothing blocks a change" if not issues else "Problems:")
+    if issues:
+        lines.append("Problems:")
+    elif replication_state is None:
+        lines.append("OK for routing: nothing blocks a weight change; check Aurora (--global-cluster) before moving the writer")
+    else:
+        lines.append("OK: nothing blocks a change")
     lines.extend(f"  - {issue}" for issue in issues)
     return "\n".join(lines) + "\n"

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable
 
 import pytest
 import yaml
 
-from components.config import Section, unknown_key_error
+from components.config import Section
+from components.errors import unknown_key_error
 from components.errors import ConfigError
 from policies.program_runner import ProgramError, run_program
 from tests.infra.conftest import REPO_ROOT
 from tests.infra.recorded import one
 
-DEV_CONFIG: dict[str, Any] = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+def stack_file_config(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
-def config_error(change: Callable[[dict[str, Any]], None]) -> ConfigError:
-    """The ConfigError the dev stack raises once `change` is applied to its config."""
-    config = copy.deepcopy(DEV_CONFIG)
+def config_error(change: Callable[[dict[str, Any]], None], stack: str = "dev") -> ConfigError:
+    """The ConfigError the stack raises once `change` is applied to its stack file's config."""
+    config = stack_file_config(stack)
     change(config)
     with pytest.raises(ProgramError) as raised:
-        run_program(REPO_ROOT, "dev", config=config)
+        run_program(REPO_ROOT, stack, config=config)
     cause = raised.value.__cause__
     assert isinstance(cause, ConfigError), f"expected a ConfigError, got {raised.value}"
     assert str(cause) in str(raised.value)
@@ -148,7 +149,7 @@ def test_region_is_required():
 
 
 def test_secure_defaults_apply_when_keys_are_left_out():
-    config = copy.deepcopy(DEV_CONFIG)
+    config = stack_file_config("dev")
     for key in ("deletionProtection", "backupRetentionDays"):
         del config["ticketing:database"][key]
     run = run_program(REPO_ROOT, "dev", config=config)
@@ -178,3 +179,38 @@ def test_unknown_key_without_a_close_match_lists_the_known_keys():
 def test_kubernetes_version_is_a_minor_version():
     error = config_error(set_path("ticketing:cluster.version", "1.33.2"))
     assert (error.key, error.value) == ("cluster.version", "1.33.2")
+
+
+def test_standby_node_sizes_must_be_ordered():
+    error = config_error(set_path("ticketing:dr.standby.appNodesDesired", 1), stack="dr")
+    assert (error.key, error.value, error.allowed) == ("dr.standby.appNodesDesired", 1, "at least appNodesMin (2)")
+
+
+def test_standby_replicas_must_leave_room_to_drain_nodes():
+    error = config_error(set_path("ticketing:dr.standby.replicas", 2), stack="dr")
+    assert (error.key, error.value) == ("dr.standby.replicas", 2)
+    assert "podDisruptionMinAvailable (2)" in error.allowed
+
+
+def test_env_cannot_replace_a_secret_with_plain_text():
+    error = config_error(set_path("ticketing:services.env.TICKETING_DATABASE_URL", "postgresql://admin:hunter2@db/ticketing"))
+    assert error.key == "services.env.TICKETING_DATABASE_URL"
+    assert "hunter2" not in str(error)
+
+
+def test_images_come_from_the_stacks_own_region():
+    error = config_error(set_path("ticketing:services.image.repository", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing"), stack="dr")
+    assert (error.key, error.value) == ("services.image.repository", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing")
+    assert "ap-northeast-1" in error.allowed
+
+
+def test_the_routed_name_is_the_one_on_the_certificates():
+    error = config_error(set_path("ticketing:routing.recordName", "www.tickets.example.com"), stack="dr")
+    assert (error.key, error.value) == ("routing.recordName", "www.tickets.example.com")
+    assert "edge.publicHostname (tickets.example.com)" in error.allowed
+
+
+def test_only_an_unrouted_stack_may_record_its_public_name():
+    error = config_error(set_path("ticketing:edge.publicRecord", True), stack="prod")
+    assert (error.key, error.value) == ("edge.publicRecord", True)
+    assert "routing owner" in error.allowed

@@ -63,11 +63,26 @@ def test_waf_has_managed_rules_for_common_attacks_and_sqli_and_a_rate_limit(prod
     assert association.inputs["resourceArn"].endswith("ticketing-prod-edge-alb")
 
 
+def internet_ingress(run) -> list[tuple[str, int, int]]:
+    """(security group, from port, to port) of every way the program can let the internet in."""
+    opened = []
+    for rule in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
+        if rule.inputs.get("cidrIpv4") == "0.0.0.0/0" or rule.inputs.get("cidrIpv6") == "::/0" or rule.inputs.get("prefixListId"):
+            opened.append((rule.inputs["securityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"]))
+    for rule in run.of_type("aws:ec2/securityGroupRule:SecurityGroupRule"):
+        if rule.inputs["type"] == "ingress" and ({"0.0.0.0/0", "::/0"} & set(rule.inputs.get("cidrBlocks", []) + rule.inputs.get("ipv6CidrBlocks", []))):
+            opened.append((rule.inputs["securityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"]))
+    for group in run.of_type("aws:ec2/securityGroup:SecurityGroup"):
+        for rule in group.inputs.get("ingress") or []:
+            if {"0.0.0.0/0", "::/0"} & set(rule.get("cidrBlocks", []) + rule.get("ipv6CidrBlocks", [])):
+                opened.append((f"{group.name}-id", rule["fromPort"], rule["toPort"]))
+    return sorted(opened)
+
+
 def test_only_the_alb_is_open_to_the_internet_and_only_on_443_and_80(dev, prod, dr):
     for run in (dev, prod, dr):
-        open_rules = [rule for rule in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if rule.inputs.get("cidrIpv4") == "0.0.0.0/0"]
-        assert sorted(rule.inputs["fromPort"] for rule in open_rules) == [80, 443]
-        assert all(rule.inputs["securityGroupId"].endswith("-edge-alb-sg-id") for rule in open_rules)
+        alb_group = f"ticketing-{run.stack}-edge-alb-sg-id"
+        assert internet_ingress(run) == [(alb_group, 80, 80), (alb_group, 443, 443)]
 
 
 def test_certificate_is_validated_through_dns_for_both_names(prod):
@@ -83,3 +98,19 @@ def test_pods_join_an_ip_target_group_health_checked_on_readyz(prod):
     group = one(prod, "aws:lb/targetGroup:TargetGroup", "ticketing-prod-edge-app-tg")
     assert group.inputs["targetType"] == "ip"
     assert group.inputs["healthCheck"]["path"] == "/readyz"
+
+
+def test_each_region_answers_on_its_own_name_through_an_alias_to_its_alb(prod, dr):
+    for run, stack, hostname in ((prod, "prod", "seoul.tickets.example.com"), (dr, "dr", "tokyo.tickets.example.com")):
+        record = one(run, "aws:route53/record:Record", f"ticketing-{stack}-edge-regional")
+        assert (record.inputs["name"], record.inputs["type"]) == (hostname, "A")
+        (alias,) = record.inputs["aliases"]
+        assert alias["name"] == run.outputs["ingressHostname"] and alias["zoneId"] == run.outputs["albZoneId"]
+
+
+def test_dev_answers_on_its_public_name_and_prod_leaves_it_to_the_routing_owner(dev, prod, dr):
+    (alias,) = one(dev, "aws:route53/record:Record", "ticketing-dev-edge-public").inputs["aliases"]
+    assert alias["name"] == dev.outputs["ingressHostname"]
+    assert one(dev, "aws:route53/record:Record", "ticketing-dev-edge-public").inputs["name"] == "app.dev.tickets.example.com"
+    for run in (prod, dr):
+        assert [r for r in run.of_type("aws:route53/record:Record") if r.inputs.get("name") == "tickets.example.com" and not r.inputs.get("setIdentifier")] == []

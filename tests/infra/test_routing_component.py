@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Iterator
 
 import pulumi
@@ -130,10 +131,13 @@ def test_without_a_topic_it_creates_an_encrypted_one_in_us_east_1(mocks: Recordi
     topic_arn = resolved(routing.alarm_topic_arn)
     (topic,) = mocks.of_type("aws:sns/topic:Topic")
     (key,) = mocks.of_type("aws:kms/key:Key")
-    assert topic.inputs["kmsMasterKeyId"] == "arn:aws:kms:ap-northeast-2:123456789012:key/routing-alarms"
+    (alias,) = mocks.of_type("aws:kms/alias:Alias")
+    assert topic.inputs["kmsMasterKeyId"].endswith(":key/routing-alarms-key")
     assert key.inputs["enableKeyRotation"] is True
-    assert "cloudwatch.amazonaws.com" in key.inputs["policy"]
-    assert "us-east-1" in topic.provider and "us-east-1" in key.provider
+    (publish,) = [s for s in json.loads(key.inputs["policy"])["Statement"] if s["Principal"] == {"Service": ["cloudwatch.amazonaws.com"]}]
+    assert "kms:GenerateDataKey" in publish["Action"]
+    assert not [a for s in json.loads(key.inputs["policy"])["Statement"] for a in s["Action"] if "*" in a]
+    assert all("us-east-1" in resource.provider for resource in (topic, key, alias))
     (subscription,) = mocks.of_type("aws:sns/topicSubscription:TopicSubscription")
     assert subscription.inputs["protocol"] == "https"
     for alarm in mocks.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):

@@ -73,7 +73,9 @@ def test_weights_override_the_phase_per_target(routing: dict, expected: dict) ->
         ({"phase": "failback", "failbackSteps": [0, 100]}, "routing.failbackSteps", "increasing integer percentages"),
         ({"phase": "failback", "failbackSteps": [10, 150]}, "routing.failbackSteps", "increasing integer percentages"),
         ({"phase": "failback", "failbackSteps": []}, "routing.failbackSteps", "increasing integer percentages"),
-        ({"phase": "normal", "wieghts": {"dr": 1}}, "routing.wieghts", "one of the keys"),
+        ({"phase": "normal", "wieghts": {"dr": 1}}, "routing.wieghts", "did you mean 'weights'?"),
+        ({"phse": "failover"}, "routing.phse", "did you mean 'phase'?"),
+        ({"phase": "failback", "failbackstep": 1}, "routing.failbackstep", "did you mean 'failbackStep'?"),
         ({"phase": "normal", "recoveryControl": "yes"}, "routing.recoveryControl", "true or false"),
     ],
 )

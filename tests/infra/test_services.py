@@ -1,5 +1,9 @@
 """Services: the app chart with the agreed values, secrets only through a Secret, a least-privilege IRSA role."""
 
+import re
+
+from components.config import APP_SECRET_ENV_NAMES
+from components.services import CHART_PATH
 from tests.infra.recorded import one, statements
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -51,3 +55,9 @@ def test_app_role_reads_only_its_own_secret_and_decrypts_only_with_its_key(prod)
 def test_app_namespace_enforces_the_restricted_pod_security_standard(prod):
     namespace = one(prod, "kubernetes:core/v1:Namespace", "ticketing-prod-services-namespace")
     assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+
+
+def test_the_secret_holds_exactly_the_variables_the_chart_reads_from_it():
+    helpers = (CHART_PATH / "templates" / "_helpers.tpl").read_text()
+    (names,) = re.findall(r'define "ticketing.secretEnvNames".*?list ((?:"\w+" ?)+)', helpers, re.S)
+    assert tuple(re.findall(r'"(\w+)"', names)) == APP_SECRET_ENV_NAMES

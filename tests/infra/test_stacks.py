@@ -3,6 +3,7 @@
 import copy
 import json
 
+import pulumi
 import pytest
 import yaml
 
@@ -27,20 +28,6 @@ def test_each_stack_exports_what_the_others_and_on_call_need(stack_runs, stack, 
     assert "kubeconfig" in stack_runs[stack].secret_outputs
 
 
-def test_dr_owns_routing_and_exports_the_weight_table(dr, prod):
-    assert dr.outputs["routing"]["weights"] == {"prod": 100, "dr": 0}
-    assert set(dr.outputs["routing"]["healthChecks"]) == {"prod", "dr"}
-    assert "routing" not in prod.outputs
-    assert prod.of_type("aws:route53/healthCheck:HealthCheck") == []
-
-
-def test_routing_points_at_prods_alb_from_the_stack_reference(dr, prod):
-    records = {record.name: record.inputs for record in dr.of_type("aws:route53/record:Record") if record.name.startswith("ticketing-dr-routing-")}
-    aliases = {name: inputs["aliases"][0]["name"] for name, inputs in records.items() if inputs.get("aliases")}
-    assert prod.outputs["ingressHostname"] in aliases.values()
-    assert dr.outputs["ingressHostname"] in aliases.values()
-
-
 @pytest.mark.parametrize("stack", ["dev", "prod", "dr"])
 def test_every_resource_belongs_to_a_ticketing_component(stack_runs, stack):
     run = stack_runs[stack]
@@ -57,8 +44,6 @@ def test_every_kms_key_rotates_and_its_policy_names_each_action(stack_runs, stac
     assert len(keys) >= 6
     assert all(key.inputs["enableKeyRotation"] is True for key in keys)
     for key in keys:
-        if "-routing-" in key.name:  # the routing component's key is its owner's to test
-            continue
         actions = [action for statement in json.loads(key.inputs["policy"])["Statement"] for action in statement["Action"]]
         assert not [action for action in actions if "*" in action], key.name
 
@@ -80,6 +65,33 @@ def test_dr_active_mode_runs_prod_sized(prod):
     assert one(run, "eks:index:ManagedNodeGroup", "ticketing-dr-eks-app-nodes").inputs["scalingConfig"] == {"minSize": 6, "desiredSize": 8, "maxSize": 30}
     assert one(run, "kubernetes:helm.sh/v3:Release", "ticketing-dr-services-chart").inputs["values"]["replicaCount"] == 40
     assert len(run.of_type("aws:rds/clusterInstance:ClusterInstance")) == 3
+
+
+def test_dr_with_recovery_control_exports_the_switch_of_each_target(prod):
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.dr.yaml").read_text())["config"]
+    config["ticketing:routing"]["recoveryControl"] = True
+    run = run_program(REPO_ROOT, "dr", config=config, stack_outputs={"prod": prod.outputs})
+    controls = run.outputs["routing"]["routingControls"]
+    assert set(controls) == {"prod", "dr"}
+    assert {control.inputs["name"] for control in run.of_type("aws:route53recoverycontrol/routingControl:RoutingControl")} == {"ticketing-dr-routing-prod", "ticketing-dr-routing-dr"}
+    checks = [check for check in run.of_type("aws:route53/healthCheck:HealthCheck") if check.inputs["type"] == "RECOVERY_CONTROL"]
+    assert sorted(check.inputs["routingControlArn"] for check in checks) == sorted(controls.values())
+
+
+def test_every_component_registers_its_outputs(prod, monkeypatch):
+    registered: list[str] = []
+    original = pulumi.ComponentResource.register_outputs
+
+    def recording(component, outputs):
+        if component._type.startswith("ticketing:"):
+            registered.append(component._type)
+        return original(component, outputs)
+
+    monkeypatch.setattr(pulumi.ComponentResource, "register_outputs", recording)
+    run = run_program(REPO_ROOT, "dr", stack_outputs={"prod": prod.outputs})
+    components = sorted(resource.type for resource in run.resources if resource.type.startswith("ticketing:"))
+    assert sorted(registered) == components
+    assert set(components) == COMPONENT_TYPES | {"ticketing:routing:Routing"}
 
 
 def test_project_runs_python_from_the_repo_virtualenv():

@@ -138,3 +138,20 @@ def test_without_global_cluster_the_plan_reads_it_from_the_prod_stack(write_stac
     out = io.StringIO()
     assert main(["--project-dir", str(write_stack()), "plan", "--to", "failover"], out=out) == 0
     assert '--global-cluster "$(pulumi stack output --stack acme/ticketing/prod auroraGlobalClusterIdentifier)"' in out.getvalue()
+
+
+@pytest.mark.parametrize("destination", ["failover", "normal"])
+def test_with_recovery_control_the_plan_has_the_routing_controls_turned_on_before_weights_move(write_stack: WriteStack, destination: str) -> None:
+    phase = "failover" if destination == "normal" else "normal"
+    code, output = run_plan(write_stack({"phase": phase, "recoveryControl": True}), destination)
+    assert code == 0, output
+    titles = [line for line in output.splitlines() if line[:1].isdigit()]
+    controls = next(index for index, title in enumerate(titles) if "Routing controls (ARC) On" in title)
+    first_weights = next(index for index, title in enumerate(titles) if "Weights" in title)
+    assert controls < first_weights
+    assert "pulumi stack output --stack dr routing --json" in output
+
+
+def test_without_recovery_control_the_plan_says_nothing_of_it(write_stack: WriteStack) -> None:
+    code, output = run_plan(write_stack({"phase": "normal"}), "failover")
+    assert code == 0 and "ARC" not in output

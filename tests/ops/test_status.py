@@ -44,6 +44,15 @@ def test_healthy_pair_reports_weights_health_and_lag(aws: None, write_stack: Wri
     assert "OK: nothing blocks a change" in output
 
 
+def test_without_the_global_cluster_only_routing_is_cleared(aws: None, write_stack: WriteStack) -> None:
+    build_world({"prod": 100, "dr": 0})
+    code, output = run_status(write_stack({"phase": "normal"}))
+    assert code == 0, output
+    assert "Aurora: not checked" in output
+    assert "OK: nothing blocks a change" not in output
+    assert "OK for routing" in output
+
+
 def test_config_not_yet_applied_is_a_problem(aws: None, write_stack: WriteStack) -> None:
     build_world({"prod": 100, "dr": 0})
     code, output = run_status(write_stack({"phase": "failover"}))
