@@ -50,6 +50,8 @@ class RegisteredResource:
     ignore_changes: tuple[str, ...]
     dependencies: tuple[str, ...]
     secret_paths: tuple[str, ...] = ()
+    property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Input name -> URNs of the resources its value came from (how rules join resources at preview)."""
 
 
 @dataclass
@@ -59,6 +61,8 @@ class ProgramRun:
     resources: list[RegisteredResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
+    config: dict[str, str] = field(default_factory=dict)
+    """The stack config as the program got it (`<namespace>:<key>` -> text, secrets as placeholders)."""
 
     def of_type(self, resource_type: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -115,6 +119,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 dependencies=tuple(request.dependencies),
                 secret_paths=tuple(secret_paths),
+                property_dependencies={key: tuple(value.urns) for key, value in request.propertyDependencies.items()},
             )
         )
         return response
@@ -269,7 +274,7 @@ def _run_once(
     if not main.is_file():
         raise ProgramError(f"program entry point {main} does not exist")
 
-    run = ProgramRun(project=project_name, stack=stack)
+    run = ProgramRun(project=project_name, stack=stack, config=stack_config)
     monitor = RecordingMonitor(mocks, run)
     with _program_context(program_dir), _fresh_event_loop():
         settings.ROOT.set(None)

@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        analysis = analyzer.analyze(run.resources)
+        analysis = analyzer.analyze(run.resources, run.config)
     except PackError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -19,6 +19,7 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 from policies.gate.inputs import wire_inputs
 from policies.gate.pack import PACK_ENFORCEMENT, PACK_NAME, pack_version
 from policies.gate.policy_config import RuleDefaults, RuleSettings, reconcile
+from policies.gate.providers import provider_of
 from policies.program_runner import RegisteredResource
 from policies.rule import TRIVY_TAG_PREFIX
 
@@ -138,17 +139,20 @@ def _options(resource: RegisteredResource) -> analyzer_pb2.AnalyzerResourceOptio
     )
 
 
-def _analyze_request(resource: RegisteredResource) -> analyzer_pb2.AnalyzeRequest:
+def _analyze_request(resource: RegisteredResource, provider: analyzer_pb2.AnalyzerProviderResource | None) -> analyzer_pb2.AnalyzeRequest:
     return analyzer_pb2.AnalyzeRequest(
-        type=resource.type, name=resource.name, urn=resource.urn, properties=_properties(resource), options=_options(resource)
+        type=resource.type, name=resource.name, urn=resource.urn, properties=_properties(resource), options=_options(resource),
+        provider=provider,
     )
 
 
-def _stack_request(resources: Sequence[RegisteredResource]) -> analyzer_pb2.AnalyzeStackRequest:
+def _stack_request(resources: Sequence[RegisteredResource], providers: Mapping[str, analyzer_pb2.AnalyzerProviderResource | None]) -> analyzer_pb2.AnalyzeStackRequest:
     return analyzer_pb2.AnalyzeStackRequest(resources=[
         analyzer_pb2.AnalyzerResource(
             type=resource.type, name=resource.name, urn=resource.urn, properties=_properties(resource),
             options=_options(resource), parent=resource.parent_urn, dependencies=list(resource.dependencies),
+            propertyDependencies={key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns)) for key, urns in resource.property_dependencies.items()},
+            provider=providers[resource.urn],
         )
         for resource in resources
     ])
@@ -205,16 +209,20 @@ class PackAnalyzer:
         self.settings = reconcile({rule.name: RuleDefaults(rule.enforcement, rule.config_schema) for rule in self.rules}, policy_config)
         self.servicer.Configure(_configure_request(self.settings), None)
 
-    def analyze(self, resources: Sequence[RegisteredResource]) -> Analysis:
-        """Every resource through every enabled rule: Analyze per resource, then AnalyzeStack."""
+    def analyze(self, resources: Sequence[RegisteredResource], stack_config: Mapping[str, str] | None = None) -> Analysis:
+        """Every resource through every enabled rule: Analyze per resource, then AnalyzeStack.
+
+        Each request carries the resource's provider; `stack_config` configures default providers.
+        """
         analysis = Analysis(rules=self.rules, settings=self.settings)
         enabled = [rule for rule in self.rules if self.settings[rule.name].enforcement != "disabled"]
         by_urn = {resource.urn: resource for resource in resources}
+        providers = {resource.urn: provider_of(resource, by_urn, stack_config or {}) for resource in resources}
         for resource in resources:
-            response = _call(self.servicer.Analyze, _analyze_request(resource), f"{resource.type} {resource.name}")
+            response = _call(self.servicer.Analyze, _analyze_request(resource, providers[resource.urn]), f"{resource.type} {resource.name}")
             applicable = {rule.name for rule in enabled if rule.kind == "resource" and _applies(rule, resource.type)}
             _count(analysis, applicable, response, _record(analysis, response, resource, by_urn))
-        response = _call(self.servicer.AnalyzeStack, _stack_request(resources), "the stack")
+        response = _call(self.servicer.AnalyzeStack, _stack_request(resources, providers), "the stack")
         _count(analysis, {rule.name for rule in enabled if rule.kind == "stack"}, response, _record(analysis, response, None, by_urn))
         return analysis
 

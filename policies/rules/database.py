@@ -31,6 +31,14 @@ def _storage_encryption_findings(props: dict[str, Any], args: Any) -> Iterator[s
         yield from must_be_true(props, "storageEncrypted")
 
 
+def _cluster_storage_encryption_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    """Trivy's AVD-AWS-0079 asks an encrypted cluster for a customer managed key as well."""
+    yield from _storage_encryption_findings(props, args)
+    key = lookup(props, "kmsKeyId")
+    if args.resource_type == RDS_CLUSTER and is_true(lookup(props, "storageEncrypted")) and is_aws_managed_key(key, "rds"):
+        yield f"kmsKeyId is {shown(key)}, so the storage is encrypted with the AWS managed aws/rds key, not a customer managed key"
+
+
 def _backup_retention_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if _is_replica(props):
         return
@@ -102,7 +110,7 @@ POLICIES: list = [
         remediation="set `storage_encrypted=True` and `kms_key_id` (a customer-managed key) on aws.rds.Cluster; "
                     "`storage_encrypted=True` on aws.rds.GlobalCluster.",
         trivy_ids=["AVD-AWS-0079"],
-        check=with_plain_props(_storage_encryption_findings),
+        check=with_plain_props(_cluster_storage_encryption_findings),
     ),
     resource_rule(
         name="aws-rds-encrypt-instance-storage-data",

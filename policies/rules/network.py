@@ -210,9 +210,11 @@ def _default_group_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 # --- network ACLs -------------------------------------------------------------------------------
 
 def _acl_all_ports_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    for rule in _public_rules(props, args.resource_type, "ingress"):
-        if rule.all_protocols:
-            yield f"{rule.label}allows all protocols and ports from {', '.join(rule.public_cidrs)}"
+    """Any allowed all-protocol entry, whatever its direction or CIDR (Trivy's AVD-AWS-0102)."""
+    for rule in traffic_rules(props, args.resource_type):
+        if rule.all_protocols and str(rule.action).strip().lower() == "allow":
+            towards = "to" if rule.direction == "egress" else "from"
+            yield f"{rule.label}allows all protocols and ports {towards} {', '.join(rule.cidrs) or 'its CIDR'}"
 
 
 def _acl_public_ingress_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -375,7 +377,7 @@ POLICIES: list = [
     ),
     resource_rule(
         name="aws-ec2-no-excessive-port-access",
-        description="Network ACLs never allow all protocols and ports in from a public CIDR.",
+        description="Network ACL entries never allow all protocols and ports, in either direction.",
         severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=NETWORK_ACL_TYPES,
         remediation="set `protocol='tcp'` with `from_port`/`to_port` (aws.ec2.NetworkAcl ingress entries, "
                     "aws.ec2.NetworkAclRule) instead of protocol '-1', or `action`/`rule_action='deny'`.",

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from tests.policies.harness import resource_violations
+from tests.policies.harness import run_resource_rule
 
 
 def resource_types_of(rule: ResourceValidationPolicy) -> list[str]:
@@ -23,6 +23,6 @@ def messages_for_malformed(rules: Iterable[Any], props: Any) -> list[str]:
             continue
         for resource_type in resource_types_of(rule):
             for shape in shapes:
-                messages.extend(resource_violations(rule, resource_type, shape))
+                messages.extend(run_resource_rule(rule, resource_type, shape))
     assert all(isinstance(message, str) and message for message in messages)
     return messages

@@ -23,6 +23,16 @@ def test_cluster_storage_encryption():
     assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": "arn:aws:kms:k"}) == []
     assert violations(rule, RDS_GLOBAL_CLUSTER, {"storageEncrypted": False}) == ["storageEncrypted is False"]
     assert violations(rule, RDS_GLOBAL_CLUSTER, {"sourceDbClusterIdentifier": "arn:aws:rds:c"}) == []
+    assert violations(rule, RDS_GLOBAL_CLUSTER, {"storageEncrypted": True}) == []
+
+
+def test_encrypted_cluster_needs_a_customer_managed_key_as_trivy_0079_does():
+    rule = "aws-rds-encrypt-cluster-storage-data"
+    aws_managed = "kmsKeyId is not set, so the storage is encrypted with the AWS managed aws/rds key, not a customer managed key"
+    assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True}) == [aws_managed]
+    assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": "alias/aws/rds"}) == [
+        aws_managed.replace("is not set", "is 'alias/aws/rds'")]
+    assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": Unknown()}) == []
 
 
 def test_instance_storage_encryption():

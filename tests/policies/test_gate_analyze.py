@@ -4,6 +4,7 @@ Hand-made rules keep these tests independent of the real rule modules; the resou
 RegisteredResource records like the ones the program runner produces.
 """
 
+import dataclasses
 import datetime as dt
 import io
 
@@ -167,3 +168,20 @@ def test_text_report_lists_undecided_rules_apart_from_findings():
     text = stream.getvalue()
     assert "No findings." in text and "PASSED" in text
     assert "Decided at deploy (1)" in text and "test-reads-unknown on aws:sns/topic:Topic alarms" in text
+
+
+def test_stack_rules_see_property_dependencies_and_providers_as_the_engine_sends_them():
+    seen = {}
+
+    def record(args):
+        for resource in args.resources:
+            dependencies = {key: [dependency.urn for dependency in value] for key, value in resource.property_dependencies.items()}
+            seen[resource.name] = (dependencies, resource.provider.resource_type if resource.provider else None)
+        return iter(())
+
+    rule = stack_rule(name="test-reads-dependencies", description="-", severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+                      remediation="-", check=record)
+    key = _resource("aws:kms/key:Key", "alarms-key", {})
+    topic = dataclasses.replace(_resource(TOPIC, "alarms", {"kmsMasterKeyId": Unknown()}), property_dependencies={"kmsMasterKeyId": (key.urn,)})
+    PackAnalyzer([rule], {}).analyze([key, topic], {"aws:region": "ap-northeast-2"})
+    assert seen == {"alarms-key": ({}, "pulumi:providers:aws"), "alarms": ({"kmsMasterKeyId": [key.urn]}, "pulumi:providers:aws")}

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not (REPO_ROOT / "Pulumi.yaml").is_file(), reaso
 @pytest.mark.parametrize("stack", ["dev", "prod", "dr"])
 def test_stack_has_no_mandatory_violation(stack):
     run = run_program(REPO_ROOT, stack)
-    analysis = PackAnalyzer(ALL_POLICIES, {}).analyze(run.resources)
+    analysis = PackAnalyzer(ALL_POLICIES, {}).analyze(run.resources, run.config)
     blocking = [f"{violation.policy} on {violation.resource_type} {violation.resource_name}: {violation.message}" for violation in analysis.mandatory]
     assert blocking == []
     assert analysis.checks > 0

@@ -99,8 +99,18 @@ def test_acl_allowing_everything_from_the_internet():
     assert violations(rule, DEFAULT_NETWORK_ACL, {"ingress": [everything]}) == [
         "ingress[0] allows all protocols and ports from 0.0.0.0/0"]
     assert violations(rule, NETWORK_ACL, {"ingress": [dict(everything, action="deny")]}) == []
-    assert violations(rule, NETWORK_ACL, {"egress": [everything]}) == []
     assert violations(rule, NETWORK_ACL_RULE, {"protocol": "-1", "ruleAction": "allow", "cidrBlock": "0.0.0.0/0", "egress": False}) != []
+    tcp_web = dict(everything, protocol="tcp", fromPort=443, toPort=443)
+    assert violations(rule, NETWORK_ACL, {"ingress": [tcp_web], "egress": [dict(tcp_web, fromPort=1024, toPort=65535)]}) == []
+
+
+def test_acl_allowing_everything_in_any_direction_or_cidr_as_trivy_0102_does():
+    rule = "aws-ec2-no-excessive-port-access"
+    everything = {"protocol": "all", "action": "allow", "cidrBlock": "10.0.0.0/16", "fromPort": 0, "toPort": 0}
+    assert violations(rule, NETWORK_ACL, {"ingress": [everything], "egress": [dict(everything, cidrBlock="0.0.0.0/0")]}) == [
+        "ingress[0] allows all protocols and ports from 10.0.0.0/16", "egress[0] allows all protocols and ports to 0.0.0.0/0"]
+    assert violations(rule, NETWORK_ACL_RULE, {"protocol": "-1", "ruleAction": "allow", "ipv6CidrBlock": "::/0", "egress": True}) == [
+        "allows all protocols and ports to ::/0"]
 
 
 def test_acl_public_ingress_beyond_web_and_reply_ports():

@@ -1,9 +1,12 @@
 import json
+from pathlib import Path
 
 import pytest
 from pulumi.output import Unknown
 from pulumi_policy import PolicyProviderResource, ResourceValidationArgs
 
+from policies.gate.analyze import PackAnalyzer
+from policies.program_runner import run_program
 from policies.rules import tagging
 from policies.rules.values import UNKNOWN
 from tests.policies.harness import _options, resource_violations, stack_resource, stack_violations, urn_of
@@ -59,6 +62,7 @@ def test_resource_names_must_be_kebab_case():
     found = stack_violations(tagging.KEBAB_CASE_NAMES, resources)
     assert found == [("ticketAssets", "resource name 'ticketAssets' is not lowercase kebab-case"),
                      ("ticket_assets", "resource name 'ticket_assets' is not lowercase kebab-case")]
+    assert stack_violations(tagging.KEBAB_CASE_NAMES, [resources[2], resources[3]]) == []
 
 
 def test_children_of_library_components_are_skipped():
@@ -87,3 +91,10 @@ def test_malformed_provider_props_never_raise():
         messages = []
         tagging.REQUIRED_TAGS_RULE.validate(args, lambda message, urn=None: messages.append(message))
         assert messages == []
+
+
+def test_gate_hands_each_resource_its_provider_so_default_tags_count():
+    run = run_program(Path(__file__).parent / "programs" / "provider_tags", "test")
+    analysis = PackAnalyzer([tagging.REQUIRED_TAGS_RULE], {}).analyze(run.resources, run.config)
+    assert [(violation.resource_name, violation.message) for violation in analysis.violations] == [
+        ("by-untagged-provider", "missing required tags ['environment', 'system', 'role'] (tags set: [])")]
