@@ -23,8 +23,15 @@ def _migration_files() -> list[tuple[str, str]]:
 
 
 async def migrate(pool: asyncpg.Pool) -> list[str]:
-    """Applies the migrations not applied yet; returns their versions."""
+    """Applies the migrations not applied yet; returns their versions.
+
+    A read-only server (the dr region's Aurora secondary, a hot standby) gets its schema by
+    replication from the primary, so nothing is applied there.
+    """
     applied: list[str] = []
+    async with pool.acquire() as connection:
+        if await connection.fetchval("SELECT current_setting('transaction_read_only') = 'on'"):
+            return applied
     async with pool.acquire() as connection, connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK_ID)
         await connection.execute(
