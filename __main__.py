@@ -33,7 +33,7 @@ database = Database(
 )
 services = Services(
     f"{prefix}-services", config.services,
-    AppSecrets(cache.url, database.url, config.secrets.admin_token, config.secrets.token_signing_secret),
+    AppSecrets(cache.url, database.url, config.secrets.admin_token, config.secrets.token_signing_secret), cache.client_env,
     cluster.provider, cluster.oidc_provider_arn, cluster.oidc_provider_url, edge.target_group.arn,
     config.edge.public_hostname, edge.certificate_arn, edge.web_acl.arn, config.tags("services"),
 )

@@ -75,5 +75,7 @@ class Cache(pulumi.ComponentResource):
         )
         self.members_by_shard = member_ids(self.replication_group_id, config.shards, config.replicas_per_shard)
         self.endpoint = self.replication_group.configuration_endpoint_address
+        # Cluster mode: the app must route by hash slot with its cluster client.
+        self.client_env = {"TICKETING_REDIS_CLUSTER": "true"}
         self.url = pulumi.Output.secret(pulumi.Output.format("rediss://:{0}@{1}:{2}/0", auth_token.apply(lambda token: quote(token, safe="")), self.endpoint, REDIS_PORT))
         self.register_outputs({"replicationGroupId": self.replication_group_id, "endpoint": self.endpoint})

@@ -43,7 +43,9 @@ def app_secret_policy(secret_arn: str, key_arn: str) -> str:
     ]})
 
 
-def chart_values(config: ServicesConfig, role_arn: Any, target_group_arn: Any, hostname: str, certificate_arn: Any, waf_acl_arn: Any) -> dict[str, Any]:
+def chart_values(
+    config: ServicesConfig, store_env: Mapping[str, str], role_arn: Any, target_group_arn: Any, hostname: str, certificate_arn: Any, waf_acl_arn: Any,
+) -> dict[str, Any]:
     """The values contract with app/chart, nothing more."""
     return {
         "image": {"repository": config.image_repository, "tag": config.image_tag},
@@ -56,7 +58,7 @@ def chart_values(config: ServicesConfig, role_arn: Any, target_group_arn: Any, h
         "podDisruptionBudget": {"minAvailable": config.pdb_min_available},
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT, "annotations": {"eks.amazonaws.com/role-arn": role_arn}},
         "existingSecret": SECRET_NAME,
-        "env": dict(config.env),
+        "env": {**config.env, **store_env},
         "targetGroupBinding": {"enabled": True, "targetGroupArn": target_group_arn},
         "ingress": {"enabled": False, "host": hostname, "certificateArn": certificate_arn, "wafAclArn": waf_acl_arn},
     }
@@ -68,6 +70,7 @@ class Services(pulumi.ComponentResource):
         name: str,
         config: ServicesConfig,
         secrets: AppSecrets,
+        store_env: Mapping[str, str],
         provider: k8s.Provider,
         oidc_provider_arn: pulumi.Input[str],
         oidc_provider_url: pulumi.Input[str],
@@ -108,7 +111,7 @@ class Services(pulumi.ComponentResource):
             name="ticketing",
             chart=str(CHART_PATH),
             namespace=config.namespace,
-            values=chart_values(config, role.arn, target_group_arn, hostname, certificate_arn, waf_acl_arn),
+            values=chart_values(config, store_env, role.arn, target_group_arn, hostname, certificate_arn, waf_acl_arn),
             atomic=True,
             timeout=600,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=[namespace]),
