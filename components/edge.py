@@ -1,4 +1,4 @@
-"""The regional front door: WAF -> ALB (HTTPS only, HTTP redirects) -> IP target group for the pods."""
+"""The regional front door: WAF -> ALB (HTTPS only, HTTP redirects) -> HTTPS to an IP target group for the pods."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ ALB_LOG_PREFIX = "alb"
 MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
 INTERNET = "0.0.0.0/0"
 APP_PORT = 8000  # the chart's containerPort
+# The pods serve HTTPS too (the chart's `tls`), so no hop carries plain HTTP; the ALB does not
+# validate target certificates, which lets the chart generate a self-signed one.
+TARGET_PROTOCOL = "HTTPS"
 
 
 def _visibility(metric: str) -> dict:
@@ -76,10 +79,10 @@ class Edge(pulumi.ComponentResource):
             f"{name}-app-tg",
             target_type="ip",
             port=APP_PORT,
-            protocol="HTTP",
+            protocol=TARGET_PROTOCOL,
             vpc_id=vpc_id,
             deregistration_delay=30,
-            health_check={"path": HEALTH_CHECK_PATH, "protocol": "HTTP", "matcher": "200", "interval": 10, "healthy_threshold": 2, "unhealthy_threshold": 3},
+            health_check={"path": HEALTH_CHECK_PATH, "protocol": TARGET_PROTOCOL, "matcher": "200", "interval": 10, "healthy_threshold": 2, "unhealthy_threshold": 3},
             tags=self._tags,
             opts=child,
         )

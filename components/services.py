@@ -59,6 +59,8 @@ def chart_values(
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT, "annotations": {"eks.amazonaws.com/role-arn": role_arn}},
         "existingSecret": SECRET_NAME,
         "env": {**config.env, **store_env},
+        # HTTPS to the pods with the chart-generated certificate, matching the target group's protocol.
+        "tls": {"enabled": True},
         "targetGroupBinding": {"enabled": True, "targetGroupArn": target_group_arn},
         "ingress": {"enabled": False, "host": hostname, "certificateArn": certificate_arn, "wafAclArn": waf_acl_arn},
     }

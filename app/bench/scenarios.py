@@ -216,7 +216,7 @@ async def websocket(bench: Bench, app: RunningApp) -> dict:
     clients = functools.partial(run_child, "app.bench.ws_clients", [
         "--host", HOST, "--port", str(app.port), "--event", event_id,
         "--clients", str(bench.args.ws_clients), "--server-pid", str(app.pid),
-        "--admin-token", app.admin_token, "--nonce", bench.nonce,
+        f"--admin-token={app.admin_token}", "--nonce", bench.nonce,  # "=": a token may start with "-"
         "--deflate" if bench.args.ws_deflate else "--no-deflate"], bench.split)
     if not bench.args.profile:
         return await asyncio.to_thread(clients)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ID_RE = re.compile(ID_PATTERN)
+BOOLEAN_VALUES = {"": False, "false": False, "true": True}
 
 
 class SettingsError(ValueError):
@@ -21,6 +22,7 @@ class Settings:
     database_url: str
     admin_token: str
     secret: bytes
+    redis_cluster: bool = False  # a Redis Cluster endpoint (e.g. ElastiCache cluster mode), not one node
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -31,7 +33,40 @@ class Settings:
                 raise SettingsError(f"TICKETING_{key.upper()} is required")
         if len(values["secret"]) < 16:
             raise SettingsError("TICKETING_SECRET must be at least 16 characters")
-        return cls(values["redis_url"], values["database_url"], values["admin_token"], values["secret"].encode())
+        return cls(values["redis_url"], values["database_url"], values["admin_token"], values["secret"].encode(),
+                   _flag("TICKETING_REDIS_CLUSTER"))
+
+
+def _flag(name: str) -> bool:
+    """An optional true/false variable; unset or empty means false."""
+    value = os.environ.get(name, "").strip().lower()
+    if value not in BOOLEAN_VALUES:
+        raise SettingsError(f"{name} must be true or false, got {os.environ[name]!r}")
+    return BOOLEAN_VALUES[value]
+
+
+TLS_VARIABLES = ("TICKETING_TLS_CERT_FILE", "TICKETING_TLS_KEY_FILE")
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """The PEM certificate and key `ticketing serve` answers HTTPS with."""
+
+    cert_file: str
+    key_file: str
+
+    @classmethod
+    def from_env(cls) -> "TlsFiles | None":
+        """Both variables for HTTPS, neither for plain HTTP."""
+        paths = {name: os.environ.get(name, "") for name in TLS_VARIABLES}
+        if not any(paths.values()):
+            return None
+        if not all(paths.values()):
+            raise SettingsError(f"set both {' and '.join(TLS_VARIABLES)} to serve HTTPS, or neither for plain HTTP")
+        for name, path in paths.items():
+            if not os.path.isfile(path):
+                raise SettingsError(f"{name} must name an existing PEM file, got {path!r}")
+        return cls(*paths.values())
 
 
 class SlotSpec(BaseModel):

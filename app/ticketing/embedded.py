@@ -1,4 +1,5 @@
-"""Private redis-server and PostgreSQL instances in a temporary folder, on free ports.
+"""Private redis-server (one node, or a small Redis Cluster) and PostgreSQL instances in a
+temporary folder, on free ports.
 
 Used by `ticketing serve` without URLs and by the tests. PostgreSQL refuses to run as root, so
 as root its processes run as the `postgres` (or `nobody`) user.
@@ -7,6 +8,7 @@ as root its processes run as the `postgres` (or `nobody`) user.
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -65,6 +67,7 @@ class EmbeddedRedis:
     folder: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    extra_args: list[str] = field(default_factory=list)  # set by EmbeddedRedisCluster for its nodes
 
     @property
     def url(self) -> str:
@@ -75,13 +78,88 @@ class EmbeddedRedis:
         log_path = self.folder / "redis.log"
         self.process = subprocess.Popen(
             [_find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), "--logfile", str(log_path), "--maxclients", "10000"],
+             "--appendonly", "no", "--dir", str(self.folder), "--logfile", str(log_path), "--maxclients", "10000",
+             *self.extra_args],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )
         _wait_for_port(self.port, self.process, "redis-server", log_path)
 
     def stop(self, kill: bool = False) -> None:
         _stop(self.process, kill)
+
+
+def _self_signed_certificate(folder: Path) -> Path:
+    """A certificate for 127.0.0.1 that is its own CA, with its key beside it (`.key`)."""
+    certificate = folder / "tls.crt"
+    subprocess.run(
+        [_find_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(certificate.with_suffix(".key")), "-out", str(certificate)],
+        check=True, capture_output=True,
+    )
+    return certificate
+
+
+@dataclass
+class EmbeddedRedisCluster:
+    """Redis Cluster primaries without replicas, each in a subfolder, with TLS and AUTH as on
+    ElastiCache (the URL carries the password and the CA certificate).
+
+    A restart keeps each node's `nodes.conf`, so the nodes rejoin as the same cluster, empty."""
+
+    folder: Path
+    size: int = 3
+    password: str = field(default_factory=lambda: secrets.token_hex(16))
+    nodes: list[EmbeddedRedis] = field(init=False)
+    certificate: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.certificate = _self_signed_certificate(self.folder)
+        tls = ["--tls-cert-file", str(self.certificate), "--tls-key-file", str(self.certificate.with_suffix(".key")),
+               "--tls-ca-cert-file", str(self.certificate), "--tls-auth-clients", "no", "--tls-cluster", "yes"]
+        self.nodes = []
+        for index in range(self.size):
+            node_folder, port = self.folder / f"redis-node-{index}", free_port()
+            node_folder.mkdir(exist_ok=True)
+            # the cluster bus port is explicit: the default, port + 10000, may be taken or out of range
+            self.nodes.append(EmbeddedRedis(node_folder, port, extra_args=[
+                "--port", "0", "--tls-port", str(port), *tls,
+                "--cluster-enabled", "yes", "--cluster-port", str(free_port()), "--cluster-node-timeout", "2000",
+                "--requirepass", self.password, "--masterauth", self.password,
+            ]))
+
+    @property
+    def url(self) -> str:
+        return f"rediss://:{self.password}@127.0.0.1:{self.nodes[0].port}/0?ssl_ca_certs={self.certificate}"
+
+    def _cli(self, *args: str) -> str:
+        command = [_find_binary("redis-cli"), "--tls", "--cacert", str(self.certificate),
+                   "-a", self.password, "--no-auth-warning", *args]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=START_TIMEOUT_SECONDS, check=False)
+        if done.returncode != 0:
+            raise EmbeddedServerError(f"redis-cli {' '.join(args)} failed: {done.stdout}{done.stderr}")
+        return done.stdout
+
+    def start(self) -> None:
+        formed = (self.nodes[0].folder / "nodes.conf").exists()
+        for node in self.nodes:
+            node.start()
+        if not formed:
+            self._cli("--cluster", "create", *(f"127.0.0.1:{node.port}" for node in self.nodes),
+                      "--cluster-replicas", "0", "--cluster-yes")
+        self._wait_until_ok()
+
+    def _wait_until_ok(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not all("cluster_state:ok" in self._cli("-p", str(node.port), "cluster", "info") for node in self.nodes):
+            if time.monotonic() > deadline:
+                raise EmbeddedServerError(
+                    f"the Redis Cluster in {self.folder} is not ok after {START_TIMEOUT_SECONDS:.0f}s")
+            time.sleep(0.1)
+
+    def stop(self, kill: bool = False) -> None:
+        for node in self.nodes:
+            node.stop(kill)
 
 
 def _postgres_user() -> Callable[[], None] | None:

@@ -105,6 +105,7 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
     if not applied:
         await install_event(backends, event_id)
     await backends.redis.sadd(EVENT_IDS_KEY, event_id)
+    backends.queue_states.forget(event_id)  # this replica shows a new rate at once
     return saved.created
 
 
@@ -151,6 +152,7 @@ async def set_paused(backends: Backends, event_id: str, paused: bool) -> None:
     # Resuming restarts the clock: a pause never turns into a burst of admissions.
     await backends.redis.hset(keys.queue, mapping={"paused": int(paused), "budget": 0, "last_ms": 0})
     await install_event(backends, event_id)
+    backends.queue_states.forget(event_id)  # this replica shows the pause at once, others within FRESH_SECONDS
 
 
 async def list_event_ids(pool: asyncpg.Pool) -> list[str]:

@@ -1,5 +1,6 @@
 """Redis key names. Every key of one event shares the hash tag `{event_id}` (Redis Cluster slot)."""
 
+import functools
 from typing import NamedTuple
 
 
@@ -18,6 +19,7 @@ class EventKeys(NamedTuple):
     updates: str
 
 
+@functools.lru_cache(maxsize=4096)  # built on every script call of the hot paths
 def event_keys(event_id: str) -> EventKeys:
     prefix = f"tkt:{{{event_id}}}:"
     return EventKeys(*(prefix + name for name in EventKeys._fields))

@@ -35,19 +35,35 @@ class Place:
         return {"number": self.number, "position": position, "ahead": ahead, "eta_seconds": eta}
 
 
+async def _place(backends: Backends, script: str, event_id: str, client_id: str) -> Place | None:
+    """Runs `join` or `status`; None when the client has no place. Refreshes the queue state."""
+    result = await event_script(backends, script, event_id, client_id)
+    if result[0] == b"unknown":
+        return None
+    place = Place.from_script(result)
+    backends.queue_states.remember(event_id, place.serving, int(result[3]), place.admit_per_second, place.paused)
+    return place
+
+
 async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool, dict[str, Any]]:
     """Returns (created, body). The same client keeps its ticket and number."""
-    place = Place.from_script(await event_script(backends, "join", event_id, client_id))
-    ticket = tokens.issue(backends.secret, "ticket", event_id, client_id)
+    place = await _place(backends, "join", event_id, client_id)
+    assert place is not None, "join always gives a place"
+    # the ticket carries the number, so position reads of waiting clients need no Redis
+    ticket = tokens.issue(backends.secret, "ticket", event_id, client_id, place.number or 0)
     created = place.outcome in ("new", "pending_new")
     return created, {"ticket": ticket, **place.public()}
 
 
-async def status(backends: Backends, event_id: str, client_id: str) -> dict[str, Any]:
-    result = await event_script(backends, "status", event_id, client_id)
-    if result[0] == b"unknown":
+async def status(backends: Backends, event_id: str, client_id: str, number: int = 0) -> dict[str, Any]:
+    """`number` is the one signed in the client's ticket (0: unknown, ask Redis)."""
+    state = backends.queue_states.waiting(event_id, number)
+    if state is not None:
+        place: Place | None = Place("waiting", number, state.serving, state.admit_per_second, state.paused)
+    else:
+        place = await _place(backends, "status", event_id, client_id)
+    if place is None:
         raise ApiError(404, "not_in_queue", "this ticket has no place in the queue (it may have been reset); join again")
-    place = Place.from_script(result)
     access_token = None
     if place.outcome == "admitted":
         access_token = tokens.issue(backends.secret, "access", event_id, client_id, place.number or 0)

@@ -5,8 +5,10 @@ from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
+from ticketing.batching import ScriptBatcher
 from ticketing.keys import event_keys
 
 SCRIPT_NAMES = (
@@ -21,15 +23,17 @@ def _source(name: str) -> str:
 
 @dataclass(frozen=True)
 class EventScripts:
-    """Registered scripts; `run` calls one with the event's keys (on a client or a pipeline)."""
+    """Registered scripts; `run` calls one with the event's keys, batched with the other calls of
+    the same event-loop tick."""
 
     scripts: dict[str, AsyncScript]
+    batcher: ScriptBatcher
 
-    async def run(self, name: str, event_id: str, *args: Any, client: Any = None) -> Any:
-        """On a pipeline this only queues the call (redis-py loads missing scripts first)."""
-        return await self.scripts[name](keys=list(event_keys(event_id)), args=list(args), client=client)
+    async def run(self, name: str, event_id: str, *args: Any) -> Any:
+        return await self.batcher.call(self.scripts[name], list(event_keys(event_id)), list(args))
 
 
-def register_scripts(redis: Redis) -> EventScripts:
+def register_scripts(redis: Redis | RedisCluster) -> EventScripts:
     prelude = _source("common")
-    return EventScripts({name: redis.register_script(prelude + "\n" + _source(name)) for name in SCRIPT_NAMES})
+    scripts = {name: redis.register_script(prelude + "\n" + _source(name)) for name in SCRIPT_NAMES}
+    return EventScripts(scripts, ScriptBatcher(redis))

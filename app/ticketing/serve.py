@@ -10,7 +10,7 @@ from typing import NoReturn
 import uvicorn
 
 from ticketing.backends import open_backends
-from ticketing.config import Settings, SettingsError
+from ticketing.config import Settings, SettingsError, TlsFiles
 from ticketing.database import create_pool, migrate
 from ticketing.demo_event import DEMO_EVENT, DEMO_EVENT_ID
 from ticketing.embedded import EmbeddedServers
@@ -24,9 +24,9 @@ async def seed_demo_event(settings: Settings) -> None:
     pool = await create_pool(settings.database_url, max_size=2)
     try:
         await migrate(pool)
-        backends = open_backends(settings.redis_url, pool, settings.secret)
+        backends = open_backends(settings, pool)
         await upsert_event(backends, DEMO_EVENT_ID, DEMO_EVENT)
-        await backends.redis.aclose()
+        await backends.close_redis()
     finally:
         await pool.close()
 
@@ -61,6 +61,11 @@ def serve(host: str, port: int, workers: int) -> int:
     if len(given) == 1:
         print(f"error: set both {' and '.join(URL_VARIABLES)}, or neither for private servers", file=sys.stderr)
         return 2
+    try:
+        tls = TlsFiles.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     servers = None if given else _start_private_servers()
     try:
         try:
@@ -70,10 +75,14 @@ def serve(host: str, port: int, workers: int) -> int:
             return 2
         if servers is not None:
             asyncio.run(seed_demo_event(settings))
-            print(f"demo event seeded: http://{host}:{port}/?event={DEMO_EVENT_ID}", flush=True)
+            print(f"demo event seeded: {'https' if tls else 'http'}://{host}:{port}/?event={DEMO_EVENT_ID}", flush=True)
+        # No permessage-deflate: it keeps zlib state per connection (most of a socket's memory)
+        # and compresses every push, which are JSON objects of a hundred-odd bytes.
         uvicorn.run(
             "ticketing.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-            loop="uvloop", http="httptools", ws="websockets-sansio", log_config=LOG_CONFIG, access_log=False,
+            loop="uvloop", http="httptools", ws="websockets-sansio", ws_per_message_deflate=False,
+            log_config=LOG_CONFIG, access_log=False,
+            ssl_certfile=tls.cert_file if tls else None, ssl_keyfile=tls.key_file if tls else None,
             backlog=4096, timeout_keep_alive=30, timeout_graceful_shutdown=5,
         )
         return 0

@@ -30,18 +30,48 @@ class Serving:
     seq: int
 
 
+class Mailbox:
+    """One socket's latest update of the kind it wants (`Serving` or an availability dict): a newer
+    one replaces an unread one, since only the latest state matters. No queue, no task per message."""
+
+    def __init__(self, kind: type) -> None:
+        self._kind = kind
+        self._latest: Any = None
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, message: Any) -> None:
+        if isinstance(message, self._kind):
+            self._latest = message
+            self.wake()
+
+    def wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def get(self, timeout: float) -> Any:
+        """The latest update; None after `timeout` seconds without one, or when woken without one."""
+        if self._latest is None:
+            self._waiter = asyncio.get_running_loop().create_future()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await self._waiter
+            self._waiter = None
+        message, self._latest = self._latest, None
+        return message
+
+
 class UpdateHub:
     def __init__(self, backends: Backends) -> None:
         self._backends = backends
-        self._subscribers: dict[str, set[asyncio.Queue[Any]]] = {}
+        self._subscribers: dict[str, set[Mailbox]] = {}
         self._dirty: set[str] = set()
         self._pubsub: Any = None
         self._changed = asyncio.Event()
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, event_id: str) -> AsyncIterator[asyncio.Queue[Any]]:
-        """Yields a queue receiving `Serving` and availability dicts (`{"slots": {...}}`)."""
-        inbox: asyncio.Queue[Any] = asyncio.Queue(maxsize=16)
+    async def subscribe(self, event_id: str, kind: type) -> AsyncIterator[Mailbox]:
+        """Yields a mailbox receiving `Serving` or availability dicts (`{"slots": {...}}`)."""
+        inbox = Mailbox(kind)
         first = event_id not in self._subscribers
         self._subscribers.setdefault(event_id, set()).add(inbox)
         if first:
@@ -57,9 +87,7 @@ class UpdateHub:
 
     def _deliver(self, event_id: str, message: Any) -> None:
         for inbox in self._subscribers.get(event_id, ()):
-            if inbox.full():  # only the latest state matters
-                inbox.get_nowait()
-            inbox.put_nowait(message)
+            inbox.put(message)
 
     def _on_message(self, channel: bytes, data: bytes) -> None:
         event_id = channel.decode().split("{", 1)[1].split("}", 1)[0]
@@ -73,6 +101,10 @@ class UpdateHub:
         wanted = {updates_channel(event_id) for event_id in self._subscribers}
         if wanted - subscribed:
             await self._pubsub.subscribe(*(wanted - subscribed))
+            # availability may have changed before the subscription was live: read it once more
+            self._dirty.update(
+                event_id for event_id in self._subscribers if updates_channel(event_id) not in subscribed
+            )
         if subscribed - wanted:
             await self._pubsub.unsubscribe(*(subscribed - wanted))
         return wanted
@@ -97,7 +129,7 @@ class UpdateHub:
     async def run_listener(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             try:
-                await self._listen(self._backends.redis, stopping)
+                await self._listen(self._backends.subscriber, stopping)
             except Exception:  # Redis restarted: resubscribe
                 log.warning("pub/sub connection lost; reconnecting")
                 self._changed.set()

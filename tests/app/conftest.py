@@ -15,20 +15,23 @@ from typing import Any
 import httpx
 import pytest
 
-from ticketing.embedded import EmbeddedServers, free_port
+from ticketing.embedded import EmbeddedRedis, EmbeddedRedisCluster, EmbeddedServers, free_port
 
 ADMIN_TOKEN = "test-admin-token"
 SECRET = b"test-secret-test-secret-0123456789"
 
 
 class Stores:
-    """The Redis and PostgreSQL the tests run against; `servers` only when private."""
+    """The Redis and PostgreSQL the tests run against; `redis_server` only when private."""
 
-    def __init__(self, redis_url: str, database_url: str, servers: EmbeddedServers | None) -> None:
-        self.redis_url, self.database_url, self.servers = redis_url, database_url, servers
+    def __init__(self, redis_url: str, database_url: str, redis_server: EmbeddedRedis | EmbeddedRedisCluster | None,
+                 redis_cluster: bool = False) -> None:
+        self.redis_url, self.database_url, self.redis_server = redis_url, database_url, redis_server
+        self.redis_cluster = redis_cluster
 
     def env(self) -> dict[str, str]:
         return {**os.environ, "TICKETING_REDIS_URL": self.redis_url, "TICKETING_DATABASE_URL": self.database_url,
+                "TICKETING_REDIS_CLUSTER": str(self.redis_cluster).lower(),
                 "TICKETING_ADMIN_TOKEN": ADMIN_TOKEN, "TICKETING_SECRET": SECRET.decode()}
 
 
@@ -40,27 +43,30 @@ def stores() -> Iterator[Stores]:
         return
     servers = EmbeddedServers().start()
     try:
-        yield Stores(servers.redis.url, servers.postgres.url, servers)
+        yield Stores(servers.redis.url, servers.postgres.url, servers.redis)
     finally:
         servers.stop()
 
 
 class AppProcess:
-    """One app instance: `ticketing serve` against the test stores, in its own process."""
+    """One app instance: `ticketing serve` against the test stores, in its own process;
+    over HTTPS when given a (certificate file, key file) pair."""
 
-    def __init__(self, stores: Stores, log_folder: Path) -> None:
+    def __init__(self, stores: Stores, log_folder: Path, tls: tuple[Path, Path] | None = None) -> None:
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = log_folder / f"app-{self.port}.log"
+        tls_env = {} if tls is None else {"TICKETING_TLS_CERT_FILE": str(tls[0]), "TICKETING_TLS_KEY_FILE": str(tls[1])}
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "ticketing.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=stores.env(), stdout=log, stderr=subprocess.STDOUT,
+                env={**stores.env(), **tls_env}, stdout=log, stderr=subprocess.STDOUT,
             )
 
     async def ready(self, timeout: float = 30) -> "AppProcess":
         deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient() as probe:
+        # like the ALB, the probe does not validate the (self-signed) certificate of an HTTPS app
+        async with httpx.AsyncClient(verify=False) as probe:
             while time.monotonic() < deadline:
                 assert self.process.poll() is None, self.log_path.read_text()
                 try:
@@ -78,8 +84,9 @@ class AppProcess:
 
 
 @asynccontextmanager
-async def running_apps(stores: Stores, log_folder: Path, count: int = 1) -> AsyncIterator[list[AppProcess]]:
-    apps = [AppProcess(stores, log_folder) for _ in range(count)]
+async def running_apps(stores: Stores, log_folder: Path, count: int = 1,
+                       tls: tuple[Path, Path] | None = None) -> AsyncIterator[list[AppProcess]]:
+    apps = [AppProcess(stores, log_folder, tls) for _ in range(count)]
     try:
         yield [await app.ready() for app in apps]
     finally:
@@ -87,10 +94,13 @@ async def running_apps(stores: Stores, log_folder: Path, count: int = 1) -> Asyn
             app.stop()
 
 
-@pytest.fixture(scope="session")
-async def base_url(stores: Stores, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def one_app(stores: Stores, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The URL of one app serving the tests; a fixture here per session (a module may narrow it)."""
     async with running_apps(stores, tmp_path_factory.mktemp("app")) as (app,):
         yield app.url
+
+
+base_url = pytest.fixture(scope="session", name="base_url")(one_app)
 
 
 @pytest.fixture

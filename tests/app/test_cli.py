@@ -70,7 +70,7 @@ def test_serve_without_urls_runs_private_servers_and_cleans_up_on_sigterm() -> N
     assert not any(_pid_alive(pid) for pid in server_pids), "private servers are stopped"
 
 
-def test_serve_with_one_url_or_without_secret_names_what_is_missing() -> None:
+def test_serve_names_a_missing_or_malformed_setting() -> None:
     env = {**_env_without_ticketing(), "TICKETING_REDIS_URL": "redis://127.0.0.1:1/0"}
     only_redis = subprocess.run([*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30)
     assert only_redis.returncode == 2 and "TICKETING_DATABASE_URL" in only_redis.stderr
@@ -78,6 +78,10 @@ def test_serve_with_one_url_or_without_secret_names_what_is_missing() -> None:
     env["TICKETING_ADMIN_TOKEN"] = "admin"
     no_secret = subprocess.run([*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30)
     assert no_secret.returncode == 2 and "TICKETING_SECRET" in no_secret.stderr
+    env["TICKETING_SECRET"] = "s" * 32
+    env["TICKETING_REDIS_CLUSTER"] = "yes"
+    bad_flag = subprocess.run([*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30)
+    assert bad_flag.returncode == 2 and "TICKETING_REDIS_CLUSTER must be true or false, got 'yes'" in bad_flag.stderr
 
 
 def test_surge_reports_bookings_read_back_and_no_oversell(base_url: str, stores: Stores) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from redis.asyncio import Redis
 
 from ticketing import tokens
 from ticketing.keys import event_keys
+from ticketing.redis_clients import connect_redis
 from ticketing.scripts import register_scripts
 from tests.app.conftest import SECRET, AppProcess, Stores, admitted_token, bearer
 
@@ -30,7 +30,7 @@ async def _book(http: httpx.AsyncClient, event_id: str, token: str, quantity: in
 async def test_bookings_survive_a_redis_restart_and_inventory_is_rebuilt(
     http: httpx.AsyncClient, new_event, stores: Stores
 ) -> None:
-    if stores.servers is None:
+    if stores.redis_server is None:
         pytest.skip("restarting Redis needs the private redis-server")
     event_id = await new_event(slots=[{"id": "a", "label": "x", "capacity": 10}])
     token = await admitted_token(http, event_id)
@@ -40,11 +40,11 @@ async def test_bookings_survive_a_redis_restart_and_inventory_is_rebuilt(
     assert unconfirmed.status_code == 201
     assert await _remaining(http, event_id) == 6
 
-    stores.servers.redis.stop(kill=True)
+    stores.redis_server.stop(kill=True)
     down = await http.get(f"/api/v1/events/{event_id}")
     assert down.status_code == 503 and down.json()["error"] == "unavailable"
     assert (await http.get("/readyz")).status_code == 503
-    stores.servers.redis.start()
+    stores.redis_server.start()
 
     # the lost hold's seat is back: capacity minus confirmed bookings
     for _ in range(50):
@@ -90,7 +90,7 @@ async def test_a_confirm_cut_short_by_a_crash_is_resolved_from_postgresql(
                            headers=bearer(token))
     hold_id = hold.json()["hold_id"]
     claims = tokens.verify(SECRET, token, "access", event_id)
-    redis = Redis.from_url(stores.redis_url)
+    redis = connect_redis(stores.redis_url, stores.redis_cluster).commands
     try:
         scripts = register_scripts(redis)
         begun = await scripts.run("begin_confirm", event_id, hold_id, claims.client_id, "crashed-key")

@@ -25,9 +25,12 @@ EXPECTED_KINDS = {
         "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service", "ServiceAccount", "TargetGroupBinding",
     ],
     "pulumi-services": [
-        "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service", "ServiceAccount", "TargetGroupBinding",
+        "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount", "TargetGroupBinding",
     ],
     "ingress": ["Deployment", "HorizontalPodAutoscaler", "Ingress", "PodDisruptionBudget", "Service", "ServiceAccount"],
+    "tls-secret": [
+        "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service", "ServiceAccount", "TargetGroupBinding",
+    ],
 }
 
 

@@ -70,6 +70,14 @@ BAD_VALUES = [
         "/ingress/sslPolicy",
         "TLS 1.2 only policy",
     ),
+    bad(with_override(MINIMAL_VALUES, "tls.enabled", "yes"), "/tls/enabled", "tls enabled as a string"),
+    bad(with_override(MINIMAL_VALUES, "tls.secretName", "Pod_Certificate"), "/tls/secretName", "tls secret not a DNS name"),
+    bad(with_override(MINIMAL_VALUES, "tls.certificate", "-----BEGIN CERTIFICATE-----"), "certificate", "certificate inlined in values"),
+    bad(
+        with_override(MINIMAL_VALUES, "env", {"TICKETING_TLS_KEY_FILE": "/tmp/key.pem"}),
+        "/env",
+        "tls key path as plain env",
+    ),
     bad({**MINIMAL_VALUES, "replicas": 3}, "replicas", "misspelt top-level key"),
     bad(with_override(MINIMAL_VALUES, "autoscaling.targetCPU", 70), "targetCPU", "misspelt nested key"),
 ]

@@ -59,9 +59,9 @@ def test_an_existing_service_account_is_used_without_creating_one() -> None:
 def test_probes_use_health_for_liveness_and_readiness_for_traffic() -> None:
     container = app_container(render(MINIMAL_VALUES))
     assert container["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
-    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+    assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http", "scheme": "HTTP"}
+    assert container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http", "scheme": "HTTP"}
+    assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http", "scheme": "HTTP"}
 
 
 def test_image_is_the_pinned_tag_and_the_serve_command() -> None:

@@ -100,6 +100,13 @@ def test_pods_join_an_ip_target_group_health_checked_on_readyz(prod):
     assert group.inputs["healthCheck"]["path"] == "/readyz"
 
 
+def test_the_alb_speaks_https_to_the_pods_and_health_checks_them_over_https(dev, prod, dr):
+    for run in (dev, prod, dr):
+        group = one(run, "aws:lb/targetGroup:TargetGroup", f"ticketing-{run.stack}-edge-app-tg")
+        assert (group.inputs["port"], group.inputs["protocol"]) == (8000, "HTTPS")
+        assert group.inputs["healthCheck"]["protocol"] == "HTTPS"
+
+
 def test_each_region_answers_on_its_own_name_through_an_alias_to_its_alb(prod, dr):
     for run, stack, hostname in ((prod, "prod", "seoul.tickets.example.com"), (dr, "dr", "tokyo.tickets.example.com")):
         record = one(run, "aws:route53/record:Record", f"ticketing-{stack}-edge-regional")

@@ -7,7 +7,7 @@ from components.services import CHART_PATH
 from tests.infra.recorded import one, statements
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
-CONTRACT_KEYS = {"image", "replicaCount", "resources", "autoscaling", "podDisruptionBudget", "serviceAccount", "existingSecret", "env", "targetGroupBinding", "ingress"}
+CONTRACT_KEYS = {"image", "replicaCount", "resources", "autoscaling", "podDisruptionBudget", "serviceAccount", "existingSecret", "env", "tls", "targetGroupBinding", "ingress"}
 
 
 def test_chart_values_follow_the_contract(prod):
@@ -20,6 +20,7 @@ def test_chart_values_follow_the_contract(prod):
     assert values["resources"] == {"requests": {"cpu": "1", "memory": "512Mi"}, "limits": {"cpu": "2", "memory": "1Gi"}}
     assert values["existingSecret"] == "ticketing-app"
     assert values["env"]["TICKETING_REDIS_CLUSTER"] == "true", "the cache runs in cluster mode, so the app must use its cluster client"
+    assert values["tls"] == {"enabled": True}, "HTTPS to the pods with the chart-generated certificate, as the target group expects"
     assert values["targetGroupBinding"] == {"enabled": True, "targetGroupArn": "arn:aws:lb:ap-northeast-2:123456789012:targetgroup/ticketing-prod-edge-app-tg"}
     assert values["ingress"]["enabled"] is False
     assert values["serviceAccount"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam:ap-northeast-2:123456789012:role/ticketing-prod-services-app-role"}

@@ -40,3 +40,18 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "ticketing.secretEnvNames" -}}
 {{- list "TICKETING_REDIS_URL" "TICKETING_DATABASE_URL" "TICKETING_ADMIN_TOKEN" "TICKETING_SECRET" | toJson -}}
 {{- end -}}
+
+{{/* The kubernetes.io/tls Secret the pods serve HTTPS with: tls.secretName, else the chart-generated one. */}}
+{{- define "ticketing.tlsSecretName" -}}
+{{- .Values.tls.secretName | default (printf "%s-tls" (include "ticketing.fullname" .)) -}}
+{{- end -}}
+
+{{/* Where the pod reads tls.crt and tls.key from the TLS Secret. */}}
+{{- define "ticketing.tlsMountPath" -}}
+/etc/ticketing/tls
+{{- end -}}
+
+{{/* What the kubelet probes speak: HTTPS once the app serves it. */}}
+{{- define "ticketing.probeScheme" -}}
+{{- ternary "HTTPS" "HTTP" .Values.tls.enabled -}}
+{{- end -}}

@@ -30,11 +30,12 @@ async def join_queue(request: Request) -> Response:
 async def my_place(request: Request) -> Response:
     event_id = event_id_of(request)
     claims = verified(request, bearer_token(request), "ticket", event_id)
-    return json_response(await queue.status(request.app.state.backends, event_id, claims.client_id))
+    return json_response(await queue.status(request.app.state.backends, event_id, claims.client_id, claims.number))
 
 
-routes = [
-    Route("/api/v1/events/{event_id}", get_event, methods=["GET"]),
+# Also served ahead of Starlette's router (web/fast_routes.py); listed here too for 405s and HEAD.
+hot_routes = [
     Route("/api/v1/events/{event_id}/queue", join_queue, methods=["POST"]),
     Route("/api/v1/events/{event_id}/queue/me", my_place, methods=["GET"]),
 ]
+routes = [Route("/api/v1/events/{event_id}", get_event, methods=["GET"]), *hot_routes]

@@ -10,7 +10,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ticketing import queue
 from ticketing.errors import ApiError
 from ticketing.events import read_availability, read_event
-from ticketing.updates import Serving
+from ticketing.tokens import Claims
+from ticketing.updates import Mailbox, Serving
 from ticketing.web.inputs import event_id_of, verified
 
 # Without a broadcast for this long (e.g. pub/sub reconnecting) the state is read again.
@@ -32,30 +33,30 @@ async def _until_disconnect(websocket: WebSocket) -> None:
         pass
 
 
-async def _next(inbox: asyncio.Queue[Any], closed: asyncio.Task[None]) -> Any:
+async def _next(inbox: Mailbox, closed: asyncio.Task[None]) -> Any:
     """The next broadcast, None after POLL_SECONDS without one; raises when the client left."""
-    getter = asyncio.ensure_future(inbox.get())
-    done, _ = await asyncio.wait({getter, closed}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-    if getter not in done:
-        getter.cancel()
-    if closed in done:
+    message = await inbox.get(POLL_SECONDS)
+    if closed.done():
         raise WebSocketDisconnect()
-    return getter.result() if getter in done else None
+    return message
 
 
-async def _push_place(websocket: WebSocket, event_id: str, client_id: str, closed: asyncio.Task[None]) -> None:
+def _wake_on_close(inbox: Mailbox, closed: asyncio.Task[None]) -> None:
+    closed.add_done_callback(lambda _: inbox.wake())
+
+
+async def _push_place(websocket: WebSocket, event_id: str, claims: Claims, closed: asyncio.Task[None]) -> None:
     backends, hub = websocket.app.state.backends, websocket.app.state.hub
-    async with hub.subscribe(event_id) as inbox:
-        body = await queue.status(backends, event_id, client_id)
+    async with hub.subscribe(event_id, Serving) as inbox:
+        _wake_on_close(inbox, closed)
+        body = await queue.status(backends, event_id, claims.client_id, claims.number)
         await _send(websocket, body)
         rate = (await read_event(backends, event_id))["admit_per_second"]
         while not body["admitted"]:
             message = await _next(inbox, closed)
-            if isinstance(message, dict):  # availability: not this socket's business
-                continue
             update = queue.status_at(body, body["number"], message.serving, rate) if message else None
             if update is None:
-                update = await queue.status(backends, event_id, client_id)
+                update = await queue.status(backends, event_id, claims.client_id, claims.number)
             if update != body:
                 body = update
                 await _send(websocket, body)
@@ -71,7 +72,7 @@ async def queue_updates(websocket: WebSocket) -> None:
         if not ticket:
             raise ApiError(401, "missing_token", "connect with ?ticket=<ticket from joining the queue>")
         claims = verified(websocket, ticket, "ticket", event_id)
-        await _push_place(websocket, event_id, claims.client_id, closed)
+        await _push_place(websocket, event_id, claims, closed)
     except ApiError as error:
         await _refuse(websocket, error)
     except WebSocketDisconnect:
@@ -87,13 +88,12 @@ async def availability_updates(websocket: WebSocket) -> None:
     try:
         event_id = event_id_of(websocket)
         await read_event(backends, event_id)
-        async with hub.subscribe(event_id) as inbox:
+        async with hub.subscribe(event_id, dict) as inbox:
+            _wake_on_close(inbox, closed)
             body: dict[str, Any] = {"slots": await read_availability(backends, event_id)}
             await _send(websocket, body)
             while True:
                 message = await _next(inbox, closed)
-                if isinstance(message, Serving):
-                    continue
                 update = message or {"slots": await read_availability(backends, event_id)}
                 if update != body:
                     body = update

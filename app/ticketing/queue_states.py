@@ -1,0 +1,37 @@
+"""Each process remembers every event's queue state (`serving`, `seq`, rate, paused) for a moment,
+so a waiting client's position (`number - serving`, the number signed in its ticket) is answered
+without a Redis round trip. Any script reply about the event refreshes it; after FRESH_SECONDS
+without one the next request asks Redis, so a paused, resumed or reset queue shows within that."""
+
+import time
+from dataclasses import dataclass
+
+FRESH_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class QueueState:
+    serving: int
+    seq: int
+    admit_per_second: float
+    paused: bool
+    read_at: float
+
+
+class QueueStates:
+    def __init__(self) -> None:
+        self._states: dict[str, QueueState] = {}
+
+    def remember(self, event_id: str, serving: int, seq: int, admit_per_second: float, paused: bool) -> None:
+        self._states[event_id] = QueueState(serving, seq, admit_per_second, paused, time.monotonic())
+
+    def forget(self, event_id: str) -> None:
+        self._states.pop(event_id, None)
+
+    def waiting(self, event_id: str, number: int) -> QueueState | None:
+        """The fresh state when it shows `number` still waiting; None when only Redis can tell
+        (unknown or stale state, or a number at/after admission or beyond the numbers handed out)."""
+        state = self._states.get(event_id)
+        if state is None or time.monotonic() - state.read_at > FRESH_SECONDS:
+            return None
+        return state if state.serving < number <= state.seq else None

@@ -1,0 +1,46 @@
+"""Position reads of waiting clients come from the process's queue state: fresh, bounded, and
+never for a number Redis has not handed out or has already admitted."""
+
+import httpx
+import pytest
+
+from ticketing import queue_states
+from ticketing.queue_states import QueueStates
+
+from tests.app.conftest import ADMIN, bearer, join
+
+
+def test_a_fresh_state_answers_only_for_numbers_still_waiting() -> None:
+    states = QueueStates()
+    states.remember("e", serving=10, seq=20, admit_per_second=5.0, paused=False)
+    assert states.waiting("e", 15) is not None
+    assert states.waiting("e", 10) is None, "at/after admission Redis issues the access token"
+    assert states.waiting("e", 21) is None, "a number beyond the queue (reset?) asks Redis"
+    assert states.waiting("e", 0) is None, "a ticket without a number asks Redis"
+    assert states.waiting("other", 15) is None
+
+
+def test_a_stale_or_forgotten_state_asks_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    monkeypatch.setattr(queue_states.time, "monotonic", lambda: clock[0])
+    states = QueueStates()
+    states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True)
+    clock[0] += queue_states.FRESH_SECONDS + 0.01
+    assert states.waiting("e", 3) is None
+    states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True)
+    states.forget("e")
+    assert states.waiting("e", 3) is None
+
+
+async def test_pause_and_resume_show_at_once_in_position_reads(http: httpx.AsyncClient, new_event) -> None:
+    event_id = await new_event(admit_per_second=0.001)
+    await join(http, event_id)
+    waiting = await join(http, event_id)
+    url = f"/api/v1/events/{event_id}/queue/me"
+    assert (await http.get(url, headers=bearer(waiting["ticket"]))).json()["eta_seconds"] is not None
+    await http.post(f"/api/v1/events/{event_id}/pause", headers=ADMIN)
+    assert (await http.get(url, headers=bearer(waiting["ticket"]))).json()["eta_seconds"] is None
+    await http.post(f"/api/v1/events/{event_id}/resume", headers=ADMIN)
+    place = (await http.get(url, headers=bearer(waiting["ticket"]))).json()
+    assert (place["number"], place["position"], place["admitted"]) == (waiting["number"], 2, False)
+    assert place["eta_seconds"] is not None
