@@ -1,7 +1,7 @@
 """Live pushes: a client's place in the queue, and slot availability."""
 
 import asyncio
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import orjson
 from starlette.routing import WebSocketRoute
@@ -63,47 +63,51 @@ async def _push_place(websocket: WebSocket, event_id: str, claims: Claims, close
     await closed
 
 
-async def queue_updates(websocket: WebSocket) -> None:
+async def _serve(websocket: WebSocket, push: Callable[[WebSocket, asyncio.Task[None]], Awaitable[None]]) -> None:
+    """Accepts, then runs `push` until the client leaves; an ApiError is sent as the refusal."""
     await websocket.accept()
     closed = asyncio.ensure_future(_until_disconnect(websocket))
     try:
-        event_id = event_id_of(websocket)
-        ticket = websocket.query_params.get("ticket")
-        if not ticket:
-            raise ApiError(401, "missing_token", "connect with ?ticket=<ticket from joining the queue>")
-        claims = verified(websocket, ticket, "ticket", event_id)
-        await _push_place(websocket, event_id, claims, closed)
+        await push(websocket, closed)
     except ApiError as error:
         await _refuse(websocket, error)
     except WebSocketDisconnect:
         pass
     finally:
         closed.cancel()
+
+
+async def _push_queue(websocket: WebSocket, closed: asyncio.Task[None]) -> None:
+    event_id = event_id_of(websocket)
+    ticket = websocket.query_params.get("ticket")
+    if not ticket:
+        raise ApiError(401, "missing_token", "connect with ?ticket=<ticket from joining the queue>")
+    claims = verified(websocket, ticket, "ticket", event_id)
+    await _push_place(websocket, event_id, claims, closed)
+
+
+async def _push_availability(websocket: WebSocket, closed: asyncio.Task[None]) -> None:
+    backends, hub = websocket.app.state.backends, websocket.app.state.hub
+    event_id = event_id_of(websocket)
+    await read_event(backends, event_id)
+    async with hub.subscribe(event_id, dict) as inbox:
+        _wake_on_close(inbox, closed)
+        body: dict[str, Any] = {"slots": await read_availability(backends, event_id)}
+        await _send(websocket, body)
+        while True:
+            message = await _next(inbox, closed)
+            update = message or {"slots": await read_availability(backends, event_id)}
+            if update != body:
+                body = update
+                await _send(websocket, body)
+
+
+async def queue_updates(websocket: WebSocket) -> None:
+    await _serve(websocket, _push_queue)
 
 
 async def availability_updates(websocket: WebSocket) -> None:
-    await websocket.accept()
-    closed = asyncio.ensure_future(_until_disconnect(websocket))
-    backends, hub = websocket.app.state.backends, websocket.app.state.hub
-    try:
-        event_id = event_id_of(websocket)
-        await read_event(backends, event_id)
-        async with hub.subscribe(event_id, dict) as inbox:
-            _wake_on_close(inbox, closed)
-            body: dict[str, Any] = {"slots": await read_availability(backends, event_id)}
-            await _send(websocket, body)
-            while True:
-                message = await _next(inbox, closed)
-                update = message or {"slots": await read_availability(backends, event_id)}
-                if update != body:
-                    body = update
-                    await _send(websocket, body)
-    except ApiError as error:
-        await _refuse(websocket, error)
-    except WebSocketDisconnect:
-        pass
-    finally:
-        closed.cancel()
+    await _serve(websocket, _push_availability)
 
 
 routes = [
