@@ -16,6 +16,17 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=REGISTRY,
 )
 
+# labels() checks and locks on every call; the (method, route, status) children are few, so keep them.
+_request_seconds_children: dict[tuple[str, str, int], Histogram] = {}
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    key = (method, route, status)
+    child = _request_seconds_children.get(key)
+    if child is None:
+        child = _request_seconds_children[key] = REQUEST_SECONDS.labels(method, route, str(status))
+    child.observe(seconds)
+
 
 def record_admission_step(event_id: str, waiting: int, admitted: int, active: int) -> None:
     QUEUE_WAITING.labels(event_id).set(max(0, waiting))

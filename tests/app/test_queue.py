@@ -34,6 +34,7 @@ async def test_cookie_identifies_a_client_without_header(base_url: str, new_even
         first = await browser.post(f"/api/v1/events/{event_id}/queue")
         again = await browser.post(f"/api/v1/events/{event_id}/queue")
     assert "tkt_client" in first.cookies
+    assert first.headers["set-cookie"].endswith("; HttpOnly; Max-Age=604800; Path=/; SameSite=lax")
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["number"] == again.json()["number"]
 

@@ -6,33 +6,32 @@ import asyncpg
 from redis.exceptions import RedisClusterException, RedisError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
 
 from ticketing.errors import ApiError
-from ticketing.web.responses import error_response
+from ticketing.web.responses import JsonResponse, error_response
 
 log = logging.getLogger("ticketing.app")
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
-async def api_error(request: Request, error: Exception) -> Response:
+async def api_error(request: Request, error: Exception) -> JsonResponse:
     assert isinstance(error, ApiError)
     return error_response(error.status, error.code, error.detail)
 
 
-async def http_error(request: Request, error: Exception) -> Response:
+async def http_error(request: Request, error: Exception) -> JsonResponse:
     assert isinstance(error, HTTPException)
     code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
     return error_response(error.status_code, code, str(error.detail))
 
 
-async def backend_unavailable(request: Request, error: Exception) -> Response:
+async def backend_unavailable(request: Request, error: Exception) -> JsonResponse:
     log.warning("backend unavailable", extra={"path": request.url.path, "error": repr(error)})
     return error_response(503, "unavailable", "a backing store is unreachable; retry shortly")
 
 
-async def unexpected_error(request: Request, error: Exception) -> Response:
+async def unexpected_error(request: Request, error: Exception) -> JsonResponse:
     log.exception("unexpected error", extra={"path": request.url.path}, exc_info=error)
     return error_response(500, "internal_error", "unexpected server error")
 
@@ -49,7 +48,7 @@ EXCEPTION_HANDLERS = {
 }
 
 
-async def error_response_for(request: Request, error: Exception) -> Response:
+async def error_response_for(request: Request, error: Exception) -> JsonResponse:
     """The most specific handler's answer, as Starlette picks it (by the exception's MRO)."""
     handler = next(EXCEPTION_HANDLERS[cls] for cls in type(error).__mro__ if cls in EXCEPTION_HANDLERS)
     return await handler(request, error)

@@ -4,14 +4,13 @@ import hmac
 import logging
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from ticketing.config import EventSpec
 from ticketing.errors import ApiError
 from ticketing.events import read_event, set_paused, upsert_event
 from ticketing.web.inputs import bearer_token, event_id_of, read_body
-from ticketing.web.responses import json_response
+from ticketing.web.responses import JsonResponse, json_response
 
 log = logging.getLogger("ticketing.admin")
 
@@ -22,7 +21,7 @@ def require_admin(request: Request) -> None:
         raise ApiError(401, "unauthorized", "admin routes need Authorization: Bearer $TICKETING_ADMIN_TOKEN")
 
 
-async def put_event(request: Request) -> Response:
+async def put_event(request: Request) -> JsonResponse:
     require_admin(request)
     event_id = event_id_of(request)
     spec = await read_body(request, EventSpec)
@@ -32,15 +31,15 @@ async def put_event(request: Request) -> Response:
     return json_response(await read_event(backends, event_id), 201 if created else 200)
 
 
-async def pause(request: Request) -> Response:
+async def pause(request: Request) -> JsonResponse:
     return await _set_paused(request, True)
 
 
-async def resume(request: Request) -> Response:
+async def resume(request: Request) -> JsonResponse:
     return await _set_paused(request, False)
 
 
-async def _set_paused(request: Request, paused: bool) -> Response:
+async def _set_paused(request: Request, paused: bool) -> JsonResponse:
     require_admin(request)
     event_id = event_id_of(request)
     backends = request.app.state.backends

@@ -8,7 +8,7 @@ from starlette.routing import Route
 from ticketing import bookings, inventory
 from ticketing.config import ID_PATTERN
 from ticketing.web.inputs import bearer_token, event_id_of, idempotency_key_of, read_body, resource_id_of, verified
-from ticketing.web.responses import json_response
+from ticketing.web.responses import JsonResponse, json_response
 
 MAX_SEATS_PER_HOLD = 100
 
@@ -24,14 +24,14 @@ def _access(request: Request, event_id: str | None = None):
     return verified(request, bearer_token(request), "access", event_id)
 
 
-async def create_hold(request: Request) -> Response:
+async def create_hold(request: Request) -> JsonResponse:
     event_id = event_id_of(request)
     claims = _access(request, event_id)
     body = await read_body(request, HoldRequest)
     return json_response(await inventory.hold(request.app.state.backends, claims, body.slot_id, body.quantity), 201)
 
 
-async def confirm_hold(request: Request) -> Response:
+async def confirm_hold(request: Request) -> JsonResponse:
     hold_id = resource_id_of(request, "hold_id", "hold_not_found")
     claims = _access(request)
     key = idempotency_key_of(request)
@@ -44,7 +44,7 @@ async def delete_hold(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def get_booking(request: Request) -> Response:
+async def get_booking(request: Request) -> JsonResponse:
     booking_id = resource_id_of(request, "booking_id", "booking_not_found")
     return json_response(await bookings.get_booking(request.app.state.backends, _access(request), booking_id))
 

@@ -7,16 +7,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ticketing import metrics
-from ticketing.web.responses import error_response, json_response
+from ticketing.web.responses import JsonResponse, error_response, json_response
 
 READY_TIMEOUT_SECONDS = 2.0
 
 
-async def healthz(request: Request) -> Response:
+async def healthz(request: Request) -> JsonResponse:
     return json_response({"status": "ok"})
 
 
-async def readyz(request: Request) -> Response:
+async def readyz(request: Request) -> JsonResponse:
     backends = request.app.state.backends
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
