@@ -10,6 +10,7 @@ from ticketing.config import Settings
 from ticketing.queue_states import QueueStates
 from ticketing.redis_clients import connect_redis
 from ticketing.scripts import EventScripts, register_scripts
+from ticketing.tokens import TokenVerifier
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Backends:
     pool: asyncpg.Pool
     scripts: EventScripts
     secret: bytes
+    verifier: TokenVerifier
     queue_states: QueueStates
 
     async def close_redis(self) -> None:
@@ -29,4 +31,5 @@ class Backends:
 
 def open_backends(settings: Settings, pool: asyncpg.Pool) -> Backends:
     redis, subscriber = connect_redis(settings.redis_url, settings.redis_cluster)
-    return Backends(redis, subscriber, pool, register_scripts(redis), settings.secret, QueueStates())
+    return Backends(redis, subscriber, pool, register_scripts(redis), settings.secret,
+                    TokenVerifier(settings.secret), QueueStates())

@@ -1,6 +1,7 @@
 """Prometheus metrics. Per process: with several workers, scrape each (the chart scrapes pods)."""
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics import MetricWrapperBase
 
 REGISTRY = CollectorRegistry()
 
@@ -16,23 +17,28 @@ REQUEST_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=REGISTRY,
 )
 
-# labels() checks and locks on every call; the (method, route, status) children are few, so keep them.
-_request_seconds_children: dict[tuple[str, str, int], Histogram] = {}
+# labels() checks and locks on every call; the hot paths' children are few (routes, statuses,
+# events), so they are kept.
+_children: dict[tuple[MetricWrapperBase | str | int, ...], MetricWrapperBase] = {}
+
+
+def labelled(metric: MetricWrapperBase, *values: str | int) -> MetricWrapperBase:
+    key = (metric, *values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*map(str, values))
+    return child
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    key = (method, route, status)
-    child = _request_seconds_children.get(key)
-    if child is None:
-        child = _request_seconds_children[key] = REQUEST_SECONDS.labels(method, route, str(status))
-    child.observe(seconds)
+    labelled(REQUEST_SECONDS, method, route, status).observe(seconds)
 
 
 def record_admission_step(event_id: str, waiting: int, admitted: int, active: int) -> None:
-    QUEUE_WAITING.labels(event_id).set(max(0, waiting))
-    ACTIVE_CLIENTS.labels(event_id).set(active)
+    labelled(QUEUE_WAITING, event_id).set(max(0, waiting))
+    labelled(ACTIVE_CLIENTS, event_id).set(active)
     if admitted:
-        ADMISSIONS.labels(event_id).inc(admitted)
+        labelled(ADMISSIONS, event_id).inc(admitted)
 
 
 def exposition() -> tuple[bytes, str]:

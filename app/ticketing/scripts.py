@@ -11,6 +11,8 @@ from redis.commands.core import AsyncScript
 from ticketing.batching import ScriptBatcher
 from ticketing.keys import event_keys
 
+# One client id per call, one reply per client (lua/common.lua's per_client): merged per tick.
+PER_CLIENT_SCRIPTS = frozenset({"join", "status"})
 SCRIPT_NAMES = (
     "join", "status", "admit", "reap", "hold", "release", "begin_confirm", "end_confirm",
     "install_event", "apply_event", "assign_opening",
@@ -24,13 +26,17 @@ def _source(name: str) -> str:
 @dataclass(frozen=True)
 class EventScripts:
     """Registered scripts; `run` calls one with the event's keys, batched with the other calls of
-    the same event-loop tick."""
+    the same event-loop tick (per-client scripts merged into one run per event)."""
 
     scripts: dict[str, AsyncScript]
     batcher: ScriptBatcher
 
     async def run(self, name: str, event_id: str, *args: Any) -> Any:
-        return await self.batcher.call(self.scripts[name], list(event_keys(event_id)), list(args))
+        keys = list(event_keys(event_id))
+        if name in PER_CLIENT_SCRIPTS:
+            (client_id,) = args
+            return await self.batcher.call_per_client(self.scripts[name], keys, client_id)
+        return await self.batcher.call(self.scripts[name], keys, list(args))
 
 
 def register_scripts(redis: Redis | RedisCluster) -> EventScripts:

@@ -16,6 +16,8 @@ TokenKind = Literal["ticket", "access"]
 TICKET_TTL_SECONDS = 24 * 3600
 # Idleness is enforced in Redis (access_ttl_seconds); this only bounds a token's whole life.
 ACCESS_TOKEN_TTL_SECONDS = 6 * 3600
+# About 200 bytes each: a few MiB per process.
+REMEMBERED_TOKENS = 20_000
 
 
 class TokenError(Exception):
@@ -53,8 +55,7 @@ def issue(secret: bytes, kind: TokenKind, event_id: str, client_id: str, number:
     return f"{_b64(payload)}.{_b64(_signature(secret, payload))}"
 
 
-def verify(secret: bytes, token: str, kind: TokenKind, event_id: str | None) -> Claims:
-    """Checks signature, expiry, kind and (when given) the event; raises TokenError."""
+def _signed_claims(secret: bytes, token: str) -> Claims:
     try:
         payload_part, signature_part = token.split(".")
         payload, signature = _unb64(payload_part), _unb64(signature_part)
@@ -63,10 +64,38 @@ def verify(secret: bytes, token: str, kind: TokenKind, event_id: str | None) -> 
     if not hmac.compare_digest(signature, _signature(secret, payload)):
         raise TokenError(401, "invalid_token", "token signature does not match")
     data = orjson.loads(payload)
-    if data["x"] < time.time():
-        raise TokenError(401, "token_expired", "token has expired")
-    if data["k"] != kind:
-        raise TokenError(401, "wrong_token_kind", f"expected a {kind} token, got a {data['k']} token")
-    if event_id is not None and data["e"] != event_id:
-        raise TokenError(403, "wrong_event", "token was issued for another event")
     return Claims(data["k"], data["e"], data["c"], data["n"], data["x"])
+
+
+def _checked(claims: Claims, kind: TokenKind, event_id: str | None) -> Claims:
+    if claims.expires_at < time.time():
+        raise TokenError(401, "token_expired", "token has expired")
+    if claims.kind != kind:
+        raise TokenError(401, "wrong_token_kind", f"expected a {kind} token, got a {claims.kind} token")
+    if event_id is not None and claims.event_id != event_id:
+        raise TokenError(403, "wrong_event", "token was issued for another event")
+    return claims
+
+
+def verify(secret: bytes, token: str, kind: TokenKind, event_id: str | None) -> Claims:
+    """Checks signature, expiry, kind and (when given) the event; raises TokenError."""
+    return _checked(_signed_claims(secret, token), kind, event_id)
+
+
+class TokenVerifier:
+    """`verify` with one secret, remembering the claims of the last REMEMBERED_TOKENS tokens whose
+    signature checked out: a waiting client asks for its place again and again with the same ticket,
+    and the HMAC is most of such a read's own work. Expiry, kind and event are checked every time."""
+
+    def __init__(self, secret: bytes, remembered: int = REMEMBERED_TOKENS) -> None:
+        self._secret, self._remembered = secret, remembered
+        self._claims: dict[str, Claims] = {}
+
+    def verify(self, token: str, kind: TokenKind, event_id: str | None) -> Claims:
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = _signed_claims(self._secret, token)
+            if len(self._claims) >= self._remembered:
+                del self._claims[next(iter(self._claims))]  # the oldest: dicts keep insertion order
+            self._claims[token] = claims
+        return _checked(claims, kind, event_id)

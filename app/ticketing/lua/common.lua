@@ -87,3 +87,31 @@ local function queue_state()
   return q_number('serving'), q_number('seq'), redis.call('HGET', CFG, 'admit_per_second'),
     redis.call('HGET', Q, 'paused') or '0'
 end
+
+-- Per-client scripts (join, status): ARGV holds one client id for each request merged into this
+-- run (batching.py), and the reply one {outcome, number, serving, seq, admit_per_second, paused}
+-- per client, in ARGV's order; `answer(client, now)` gives each its {outcome, number} or
+-- {'unknown'}, after `prepare(now)` when given. The queue state is read once, after every answer.
+local function per_client(answer, prepare)
+  local replies = {}
+  if redis.call('EXISTS', CFG) == 0 then
+    for index = 1, #ARGV do
+      replies[index] = {'noevent'}
+    end
+    return replies
+  end
+  local now = clock_ms()
+  if prepare then
+    prepare(now)
+  end
+  for index, client in ipairs(ARGV) do
+    replies[index] = answer(client, now)
+  end
+  local serving, seq, rate, paused = queue_state()
+  for _, reply in ipairs(replies) do
+    if reply[2] ~= nil then
+      reply[3], reply[4], reply[5], reply[6] = serving, seq, rate, paused
+    end
+  end
+  return replies
+end

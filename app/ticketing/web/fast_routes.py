@@ -1,39 +1,73 @@
-"""The hottest routes (queue entry, position reads) served straight from their endpoints, ahead of
-Starlette's whole middleware stack: matching is each route's own `matches`, errors go through the
-same handler table and latency into the same histogram, so answers and metrics are the same;
-anything else goes on to Starlette."""
+"""The hottest routes (queue entry, position reads), answered straight from the ASGI scope ahead of
+Starlette's middleware and router. Their endpoints are the ones Starlette also routes to (for HEAD
+and 405s); they read the request through `ScopeConnection`, which takes from the scope only what
+they use. Errors go through the same handler table and latency into the same histogram, so answers
+and metrics are the same; anything else goes on to Starlette."""
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from starlette.requests import Request
-from starlette.routing import Match, Route
+from starlette.requests import Request, cookie_parser
+from starlette.routing import Route, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ticketing import metrics
 from ticketing.web.error_handlers import error_response_for
+from ticketing.web.responses import JsonResponse
+
+Endpoint = Callable[[Any], Awaitable[JsonResponse]]
+EVENTS_PREFIX = "/api/v1/events/"
+EVENT_ROUTE_PREFIX = EVENTS_PREFIX + "{event_id}/"
+
+
+class ScopeConnection:
+    """The app, the path's event id, headers (the first of each name, as Starlette's) and cookies."""
+
+    __slots__ = ("app", "path_params", "headers")
+
+    def __init__(self, scope: Scope, event_id: str) -> None:
+        self.app = scope["app"]
+        self.path_params = {"event_id": event_id}
+        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return cookie_parser(self.headers.get("cookie", ""))
 
 
 class FastRoutes:
+    """Serves `routes` (each under `/api/v1/events/{event_id}/`), matched by a dictionary lookup."""
+
     def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
-        self.app, self.routes = app, routes
+        self.app = app
+        self.routes: dict[tuple[str, str], tuple[str, Endpoint]] = {}
+        for route in routes:
+            if not route.path.startswith(EVENT_ROUTE_PREFIX) or route.methods is None:
+                raise ValueError(f"not an event route with methods: {route.path}")
+            for method in route.methods - {"HEAD"}:
+                self.routes[(method, route.path.removeprefix(EVENT_ROUTE_PREFIX))] = (route.path, route.endpoint)
+
+    def _match(self, scope: Scope) -> tuple[str, Endpoint, str] | None:
+        path = get_route_path(scope)
+        if not path.startswith(EVENTS_PREFIX):
+            return None
+        event_id, _, rest = path[len(EVENTS_PREFIX):].partition("/")
+        found = self.routes.get((scope["method"], rest))
+        return (*found, event_id) if found and event_id else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            started = time.perf_counter()
-            for route in self.routes:
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    scope.update(child_scope)
-                    scope["route"] = route
-                    request = Request(scope, receive)
-                    try:
-                        response = await route.endpoint(request)
-                    except Exception as error:
-                        response = await error_response_for(request, error)
-                    try:
-                        await response(scope, receive, send)
-                    finally:
-                        metrics.observe_request(scope["method"], route.path, response.status_code,
-                                                time.perf_counter() - started)
-                    return
-        await self.app(scope, receive, send)
+        matched = self._match(scope) if scope["type"] == "http" else None
+        if matched is None:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        template, endpoint, event_id = matched
+        try:
+            response = await endpoint(ScopeConnection(scope, event_id))
+        except Exception as error:
+            response = await error_response_for(Request(scope, receive), error)
+        try:
+            await response(scope, receive, send)
+        finally:
+            metrics.observe_request(scope["method"], template, response.status_code, time.perf_counter() - started)

@@ -2,11 +2,12 @@
 
 import re
 import secrets
-from typing import TypeVar
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import Request
 
 from ticketing import tokens
 from ticketing.config import ID_RE
@@ -20,6 +21,23 @@ RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CLIENT_COOKIE = "tkt_client"
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class Connection(Protocol):
+    """What these readers use of a request: Starlette's HTTPConnection, or the hot routes' own
+    (web/fast_routes.py)."""
+
+    @property
+    def app(self) -> Any: ...
+
+    @property
+    def path_params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def cookies(self) -> Mapping[str, str]: ...
 
 
 async def read_body(request: Request, model: type[Model]) -> Model:
@@ -49,21 +67,21 @@ def validation_detail(error: ValidationError) -> str:
     )
 
 
-def event_id_of(connection: HTTPConnection) -> str:
+def event_id_of(connection: Connection) -> str:
     event_id = connection.path_params["event_id"]
     if not ID_RE.match(event_id):
         raise ApiError(400, "invalid_event_id", "event ids are 1-64 letters, digits, '-' or '_'")
     return event_id
 
 
-def resource_id_of(connection: HTTPConnection, name: str, not_found: str) -> str:
+def resource_id_of(connection: Connection, name: str, not_found: str) -> str:
     value = connection.path_params[name]
     if not RESOURCE_ID_RE.match(value):
         raise ApiError(404, not_found, f"no such {name.removesuffix('_id')}")
     return value
 
 
-def bearer_token(connection: HTTPConnection) -> str:
+def bearer_token(connection: Connection) -> str:
     header = connection.headers.get("authorization")
     if header is None:
         raise ApiError(401, "missing_token", "send Authorization: Bearer <token>")
@@ -73,16 +91,16 @@ def bearer_token(connection: HTTPConnection) -> str:
     return token.strip()
 
 
-def verified(connection: HTTPConnection, token: str, kind: TokenKind, event_id: str | None) -> Claims:
+def verified(connection: Connection, token: str, kind: TokenKind, event_id: str | None) -> Claims:
     try:
-        return tokens.verify(connection.app.state.backends.secret, token, kind, event_id)
+        return connection.app.state.backends.verifier.verify(token, kind, event_id)
     except tokens.TokenError as error:
         raise ApiError(error.status, error.code, error.detail) from None
 
 
-def client_id_of(request: Request) -> tuple[str, bool]:
+def client_id_of(connection: Connection) -> tuple[str, bool]:
     """The client's id from X-Client-Id or the cookie; a new one (and True) when it has none."""
-    client_id = request.headers.get("x-client-id") or request.cookies.get(CLIENT_COOKIE)
+    client_id = connection.headers.get("x-client-id") or connection.cookies.get(CLIENT_COOKIE)
     if client_id is None:
         return secrets.token_urlsafe(16), True
     if not CLIENT_ID_RE.match(client_id):

@@ -5,7 +5,7 @@ from starlette.routing import Route
 
 from ticketing import metrics, queue
 from ticketing.events import read_event
-from ticketing.web.inputs import CLIENT_COOKIE, bearer_token, client_id_of, event_id_of, verified
+from ticketing.web.inputs import CLIENT_COOKIE, Connection, bearer_token, client_id_of, event_id_of, verified
 from ticketing.web.responses import JsonResponse, json_response
 
 CLIENT_COOKIE_MAX_AGE = 7 * 24 * 3600
@@ -15,18 +15,18 @@ async def get_event(request: Request) -> JsonResponse:
     return json_response(await read_event(request.app.state.backends, event_id_of(request)))
 
 
-async def join_queue(request: Request) -> JsonResponse:
+async def join_queue(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     client_id, issued = client_id_of(request)
     created, body = await queue.join(request.app.state.backends, event_id, client_id)
-    metrics.QUEUE_JOINS.labels(event_id, "new" if created else "again").inc()
+    metrics.labelled(metrics.QUEUE_JOINS, event_id, "new" if created else "again").inc()
     response = json_response(body, 201 if created else 200)
     if issued:
         response.set_cookie(CLIENT_COOKIE, client_id, CLIENT_COOKIE_MAX_AGE)
     return response
 
 
-async def my_place(request: Request) -> JsonResponse:
+async def my_place(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     claims = verified(request, bearer_token(request), "ticket", event_id)
     return json_response(await queue.status(request.app.state.backends, event_id, claims.client_id, claims.number))
