@@ -10,7 +10,7 @@ from ticketing.config import Settings
 from ticketing.queue_states import QueueStates
 from ticketing.redis_clients import connect_redis
 from ticketing.scripts import EventScripts, register_scripts
-from ticketing.tokens import TokenVerifier
+from ticketing.tokens import Tokens
 
 
 @dataclass(frozen=True)
@@ -19,8 +19,7 @@ class Backends:
     subscriber: Redis  # pub/sub (redis_clients.py says why it may differ from `redis`)
     pool: asyncpg.Pool
     scripts: EventScripts
-    secret: bytes
-    verifier: TokenVerifier
+    tokens: Tokens
     queue_states: QueueStates
 
     async def close_redis(self) -> None:
@@ -31,5 +30,4 @@ class Backends:
 
 def open_backends(settings: Settings, pool: asyncpg.Pool) -> Backends:
     redis, subscriber = connect_redis(settings.redis_url, settings.redis_cluster)
-    return Backends(redis, subscriber, pool, register_scripts(redis), settings.secret,
-                    TokenVerifier(settings.secret), QueueStates())
+    return Backends(redis, subscriber, pool, register_scripts(redis), Tokens(settings.secret), QueueStates())

@@ -1,17 +1,14 @@
 """The waiting room: joining (one script call) and a client's place, computed from `serving`."""
 
 import math
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from ticketing import tokens
 from ticketing.backends import Backends
 from ticketing.errors import ApiError
 from ticketing.events import event_script
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """A client's place; `number` is None until a scheduled opening has assigned it."""
 
     outcome: str
@@ -50,7 +47,7 @@ async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool,
     place = await _place(backends, "join", event_id, client_id)
     assert place is not None, "join always gives a place"
     # the ticket carries the number, so position reads of waiting clients need no Redis
-    ticket = tokens.issue(backends.secret, "ticket", event_id, client_id, place.number or 0)
+    ticket = backends.tokens.issue("ticket", event_id, client_id, place.number or 0)
     created = place.outcome in ("new", "pending_new")
     return created, {"ticket": ticket, **place.public()}
 
@@ -66,7 +63,7 @@ async def status(backends: Backends, event_id: str, client_id: str, number: int 
         raise ApiError(404, "not_in_queue", "this ticket has no place in the queue (it may have been reset); join again")
     access_token = None
     if place.outcome == "admitted":
-        access_token = tokens.issue(backends.secret, "access", event_id, client_id, place.number or 0)
+        access_token = backends.tokens.issue("access", event_id, client_id, place.number or 0)
     return {
         **place.public(),
         "admitted": place.outcome == "admitted",

@@ -4,13 +4,12 @@ without a Redis round trip. Any script reply about the event refreshes it; after
 without one the next request asks Redis, so a paused, resumed or reset queue shows within that."""
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 FRESH_SECONDS = 0.25
 
 
-@dataclass(frozen=True)
-class QueueState:
+class QueueState(NamedTuple):
     serving: int
     seq: int
     admit_per_second: float

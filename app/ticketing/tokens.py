@@ -4,11 +4,11 @@ Format: base64url(JSON claims) "." base64url(HMAC-SHA256(secret, claims)).
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import orjson
 
@@ -28,8 +28,7 @@ class TokenError(Exception):
         self.status, self.code, self.detail = status, code, detail
 
 
-@dataclass(frozen=True)
-class Claims:
+class Claims(NamedTuple):
     kind: TokenKind
     event_id: str
     client_id: str
@@ -37,34 +36,15 @@ class Claims:
     expires_at: int
 
 
+URLSAFE_ALPHABET = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    return binascii.b2a_base64(data, newline=False).translate(URLSAFE_ALPHABET).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(secret: bytes, payload: bytes) -> bytes:
-    return hmac.new(secret, payload, hashlib.sha256).digest()
-
-
-def issue(secret: bytes, kind: TokenKind, event_id: str, client_id: str, number: int = 0) -> str:
-    ttl = TICKET_TTL_SECONDS if kind == "ticket" else ACCESS_TOKEN_TTL_SECONDS
-    payload = orjson.dumps({"k": kind, "e": event_id, "c": client_id, "n": number, "x": int(time.time()) + ttl})
-    return f"{_b64(payload)}.{_b64(_signature(secret, payload))}"
-
-
-def _signed_claims(secret: bytes, token: str) -> Claims:
-    try:
-        payload_part, signature_part = token.split(".")
-        payload, signature = _unb64(payload_part), _unb64(signature_part)
-    except ValueError:
-        raise TokenError(401, "invalid_token", "token is not in the issued format") from None
-    if not hmac.compare_digest(signature, _signature(secret, payload)):
-        raise TokenError(401, "invalid_token", "token signature does not match")
-    data = orjson.loads(payload)
-    return Claims(data["k"], data["e"], data["c"], data["n"], data["x"])
 
 
 def _checked(claims: Claims, kind: TokenKind, event_id: str | None) -> Claims:
@@ -77,25 +57,48 @@ def _checked(claims: Claims, kind: TokenKind, event_id: str | None) -> Claims:
     return claims
 
 
-def verify(secret: bytes, token: str, kind: TokenKind, event_id: str | None) -> Claims:
-    """Checks signature, expiry, kind and (when given) the event; raises TokenError."""
-    return _checked(_signed_claims(secret, token), kind, event_id)
-
-
-class TokenVerifier:
-    """`verify` with one secret, remembering the claims of the last REMEMBERED_TOKENS tokens whose
-    signature checked out: a waiting client asks for its place again and again with the same ticket,
-    and the HMAC is most of such a read's own work. Expiry, kind and event are checked every time."""
+class Tokens:
+    """Issues and verifies tokens with one secret. Remembers the claims of the last
+    REMEMBERED_TOKENS tokens whose signature checked out: a waiting client asks for its place again
+    and again with the same ticket, and the HMAC is most of such a read's own work. Expiry, kind and
+    event are checked on every use."""
 
     def __init__(self, secret: bytes, remembered: int = REMEMBERED_TOKENS) -> None:
-        self._secret, self._remembered = secret, remembered
+        self._keyed_mac = hmac.new(secret, digestmod=hashlib.sha256)  # each signature starts from a copy
+        self._remembered = remembered
         self._claims: dict[str, Claims] = {}
 
+    def _signature(self, payload: bytes) -> bytes:
+        mac = self._keyed_mac.copy()
+        mac.update(payload)
+        return mac.digest()
+
+    def signed(self, payload: bytes) -> str:
+        """The token for these JSON claims."""
+        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+
+    def issue(self, kind: TokenKind, event_id: str, client_id: str, number: int = 0) -> str:
+        ttl = TICKET_TTL_SECONDS if kind == "ticket" else ACCESS_TOKEN_TTL_SECONDS
+        return self.signed(orjson.dumps({"k": kind, "e": event_id, "c": client_id, "n": number,
+                                         "x": int(time.time()) + ttl}))
+
     def verify(self, token: str, kind: TokenKind, event_id: str | None) -> Claims:
+        """Checks signature, expiry, kind and (when given) the event; raises TokenError."""
         claims = self._claims.get(token)
         if claims is None:
-            claims = _signed_claims(self._secret, token)
+            claims = self._signed_claims(token)
             if len(self._claims) >= self._remembered:
                 del self._claims[next(iter(self._claims))]  # the oldest: dicts keep insertion order
             self._claims[token] = claims
         return _checked(claims, kind, event_id)
+
+    def _signed_claims(self, token: str) -> Claims:
+        try:
+            payload_part, signature_part = token.split(".")
+            payload, signature = _unb64(payload_part), _unb64(signature_part)
+        except ValueError:
+            raise TokenError(401, "invalid_token", "token is not in the issued format") from None
+        if not hmac.compare_digest(signature, self._signature(payload)):
+            raise TokenError(401, "invalid_token", "token signature does not match")
+        data = orjson.loads(payload)
+        return Claims(data["k"], data["e"], data["c"], data["n"], data["x"])

@@ -89,7 +89,7 @@ async def test_a_confirm_cut_short_by_a_crash_is_resolved_from_postgresql(
     hold = await http.post(f"/api/v1/events/{event_id}/holds", json={"slot_id": "a", "quantity": 4},
                            headers=bearer(token))
     hold_id = hold.json()["hold_id"]
-    claims = tokens.verify(SECRET, token, "access", event_id)
+    claims = tokens.Tokens(SECRET).verify(token, "access", event_id)
     redis = connect_redis(stores.redis_url, stores.redis_cluster).commands
     try:
         scripts = register_scripts(redis)

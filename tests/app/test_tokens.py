@@ -13,12 +13,11 @@ from tests.app.conftest import SECRET, admitted_token, bearer, join
 
 def _expired(kind: tokens.TokenKind, event_id: str, client_id: str = "client-expired", number: int = 1) -> str:
     payload = orjson.dumps({"k": kind, "e": event_id, "c": client_id, "n": number, "x": int(time.time()) - 5})
-    return f"{tokens._b64(payload)}.{tokens._b64(tokens._signature(SECRET, payload))}"
+    return tokens.Tokens(SECRET).signed(payload)
 
 
 def _forged(event_id: str) -> str:
-    payload = orjson.dumps({"k": "access", "e": event_id, "c": "attacker-1", "n": 1, "x": int(time.time()) + 600})
-    return f"{tokens._b64(payload)}.{tokens._b64(tokens._signature(b'not-the-server-secret-0000', payload))}"
+    return tokens.Tokens(b"not-the-server-secret-0000").issue("access", event_id, "attacker-1", 1)
 
 
 def _tampered(token: str) -> str:
@@ -92,3 +91,34 @@ async def test_admin_routes_refuse_bad_admin_tokens(http: httpx.AsyncClient, new
         assert response.status_code == 401 and response.json()["error"] in ("missing_token", "invalid_token", "unauthorized")
     response = await http.put(f"/api/v1/events/{event_id}", json={}, headers=headers)
     assert response.status_code == 401
+
+
+def test_a_remembered_token_is_still_checked_for_expiry_kind_and_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    issuer = tokens.Tokens(SECRET)
+    ticket = issuer.issue("ticket", "event-a", "client-remembered", 7)
+    assert issuer.verify(ticket, "ticket", "event-a").number == 7  # now remembered
+    with pytest.raises(tokens.TokenError) as kind:
+        issuer.verify(ticket, "access", "event-a")
+    with pytest.raises(tokens.TokenError) as event:
+        issuer.verify(ticket, "ticket", "event-b")
+    monkeypatch.setattr(tokens.time, "time", lambda: time.time_ns() / 1e9 + tokens.TICKET_TTL_SECONDS + 1)
+    with pytest.raises(tokens.TokenError) as expired:
+        issuer.verify(ticket, "ticket", "event-a")
+    assert (kind.value.code, event.value.status, expired.value.code) == ("wrong_token_kind", 403, "token_expired")
+
+
+def test_only_tokens_whose_signature_checked_out_are_remembered_and_the_memory_is_bounded() -> None:
+    issuer = tokens.Tokens(SECRET, remembered=3)
+    forged = tokens.Tokens(b"not-the-server-secret-0000").issue("ticket", "event-a", "attacker-1", 1)
+    for _ in range(2):  # refused the second time too: a refusal is never remembered
+        with pytest.raises(tokens.TokenError, match="signature"):
+            issuer.verify(forged, "ticket", "event-a")
+    issued = [issuer.issue("ticket", "event-a", f"client-{index}", index) for index in range(5)]
+    assert [issuer.verify(token, "ticket", "event-a").number for token in issued] == [0, 1, 2, 3, 4]
+    assert list(issuer._claims) == issued[2:], "the oldest make room for the newest"
+
+
+def test_a_token_from_another_process_with_the_same_secret_verifies() -> None:
+    ticket = tokens.Tokens(SECRET).issue("ticket", "event-a", "client-elsewhere", 3)
+    claims = tokens.Tokens(SECRET).verify(ticket, "ticket", "event-a")
+    assert (claims.client_id, claims.number) == ("client-elsewhere", 3)

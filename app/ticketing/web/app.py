@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -73,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         stopping = asyncio.Event()
         jobs = (run_admission_loop(backends, stopping), hub.run_listener(stopping), hub.run_flusher(stopping))
         tasks = [asyncio.create_task(job) for job in jobs]
+        # What start-up made (modules, the app, pools) lives as long as the process: out of the
+        # collector's sight, a full collection no longer walks it, which stalls every request.
+        gc.freeze()
         try:
             yield
         finally:

@@ -21,15 +21,31 @@ EVENTS_PREFIX = "/api/v1/events/"
 EVENT_ROUTE_PREFIX = EVENTS_PREFIX + "{event_id}/"
 
 
+class ScopeHeaders:
+    """`get` of the first header of a name, as Starlette's Headers, without decoding the others."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        wanted = name.encode("latin-1")
+        for key, value in self.raw:
+            if key == wanted:
+                return value.decode("latin-1")
+        return default
+
+
 class ScopeConnection:
-    """The app, the path's event id, headers (the first of each name, as Starlette's) and cookies."""
+    """The app, the path's event id, headers and cookies."""
 
     __slots__ = ("app", "path_params", "headers")
 
     def __init__(self, scope: Scope, event_id: str) -> None:
         self.app = scope["app"]
         self.path_params = {"event_id": event_id}
-        self.headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(scope["headers"])}
+        self.headers = ScopeHeaders(scope["headers"])
 
     @property
     def cookies(self) -> dict[str, str]:

@@ -23,6 +23,10 @@ CLIENT_COOKIE = "tkt_client"
 Model = TypeVar("Model", bound=BaseModel)
 
 
+class HeaderReader(Protocol):
+    def get(self, name: str, default: str | None = None, /) -> str | None: ...
+
+
 class Connection(Protocol):
     """What these readers use of a request: Starlette's HTTPConnection, or the hot routes' own
     (web/fast_routes.py)."""
@@ -34,7 +38,7 @@ class Connection(Protocol):
     def path_params(self) -> Mapping[str, Any]: ...
 
     @property
-    def headers(self) -> Mapping[str, str]: ...
+    def headers(self) -> HeaderReader: ...
 
     @property
     def cookies(self) -> Mapping[str, str]: ...
@@ -93,7 +97,7 @@ def bearer_token(connection: Connection) -> str:
 
 def verified(connection: Connection, token: str, kind: TokenKind, event_id: str | None) -> Claims:
     try:
-        return connection.app.state.backends.verifier.verify(token, kind, event_id)
+        return connection.app.state.backends.tokens.verify(token, kind, event_id)
     except tokens.TokenError as error:
         raise ApiError(error.status, error.code, error.detail) from None
 
