@@ -23,6 +23,7 @@ class Backends:
     queue_states: QueueStates
 
     async def close_redis(self) -> None:
+        await self.scripts.batcher.aclose()
         await self.redis.aclose()
         if self.subscriber is not self.redis:
             await self.subscriber.aclose()

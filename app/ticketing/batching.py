@@ -1,23 +1,89 @@
-"""Script calls issued in the same event-loop tick travel to Redis as one pipeline.
+"""Script calls travel to Redis in batches: one batch in flight at a time, and every call made while
+it is out goes in the next one (group commit).
 
-Under a burst, hundreds of requests reach their script call in the same tick; sending them as
-one pipeline costs one connection checkout, one write and one read instead of one per request.
-Calls of a per-client script (one client id each, one reply per client) go further: those of the
-same event in one tick become a single EVALSHA whose ARGV lists every client, so Redis runs the
-script once and the client encodes one command and parses one reply for all of them.
+Under a burst, hundreds of requests reach their script call within one round trip; sending them
+together costs one write and one read instead of one per request. Calls of a per-client script
+(one client id each, one reply per client) go further: those of the same event in one batch become
+a single EVALSHA whose ARGV lists every client, so Redis runs the script once and the client
+encodes one command and parses one reply for all of them.
 """
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+import hiredis
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-# One merged run holds Redis for every client in it; past this many a tick's calls take another run.
+# One merged run holds Redis for every client in it; past this many a batch's calls take another run.
 MAX_CLIENTS_PER_RUN = 500
+
+Command = tuple[Any, ...]
+
+
+class Sender(Protocol):
+    async def send(self, commands: Sequence[Command]) -> list[Any]:
+        """One reply per command, an exception object for a command that failed."""
+
+    async def aclose(self) -> None: ...
+
+
+class PipelineSender:
+    """Through the client's pipeline, which routes each command by its keys' slot (Redis Cluster)."""
+
+    def __init__(self, redis: Redis | RedisCluster) -> None:
+        self._redis = redis
+
+    async def send(self, commands: Sequence[Command]) -> list[Any]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                # not `pipe.evalsha`: a cluster pipeline refuses that method, yet routes the raw
+                # command by its keys' slot like any other
+                pipe.execute_command(*command)
+            return await pipe.execute(raise_on_error=False)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class ConnectionSender:
+    """Over one connection of its own, made with the client pool's settings (TLS, AUTH, timeouts,
+    health checks). A pipeline checks a connection out of the pool and back in, probing the socket
+    each time, which costs more CPU than the round trip itself. After a connection error the batch
+    goes once more on a new connection, as the pool's retry would resend a pipeline."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._connection = redis.connection_pool.make_connection()
+
+    async def send(self, commands: Sequence[Command]) -> list[Any]:
+        try:
+            return await self._exchange(commands)
+        except (RedisConnectionError, RedisTimeoutError):
+            await self._connection.disconnect()
+            return await self._exchange(commands)
+
+    async def _exchange(self, commands: Sequence[Command]) -> list[Any]:
+        await self._connection.send_packed_command([hiredis.pack_command(command) for command in commands])
+        replies: list[Any] = []
+        for _ in commands:
+            try:
+                replies.append(await self._connection.read_response())
+            except ResponseError as error:  # that command's error reply; the next ones follow
+                replies.append(error)
+        return replies
+
+    async def aclose(self) -> None:
+        await self._connection.disconnect()
+
+
+def sender_for(redis: Redis | RedisCluster) -> Sender:
+    return PipelineSender(redis) if isinstance(redis, RedisCluster) else ConnectionSender(redis)
 
 
 @dataclass
@@ -29,6 +95,9 @@ class Run:
     args: list[Any]
     futures: list[asyncio.Future[Any]] = field(default_factory=list)
     merged: bool = False
+
+    def command(self) -> Command:
+        return ("EVALSHA", self.script.sha, len(self.keys), *self.keys, *self.args)
 
     def settle(self, reply: Any) -> None:
         if self.merged and not isinstance(reply, Exception):
@@ -44,11 +113,11 @@ class Run:
 
 
 class ScriptBatcher:
-    def __init__(self, redis: Redis | RedisCluster) -> None:
-        self._redis = redis
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
         self._pending: list[Run] = []
         self._open_merged: dict[tuple[str, str], Run] = {}
-        self._sending: set[asyncio.Task[None]] = set()
+        self._sending: asyncio.Task[None] | None = None
 
     def call(self, script: AsyncScript, keys: list[str], args: list[Any]) -> asyncio.Future[Any]:
         """Queues one EVALSHA; the returned future resolves with its reply (or its error)."""
@@ -57,7 +126,7 @@ class ScriptBatcher:
         return self._add_future(run)
 
     def call_per_client(self, script: AsyncScript, keys: list[str], client_id: str) -> asyncio.Future[Any]:
-        """Queues `client_id` into this tick's run of `script` on `keys`; resolves with its own reply."""
+        """Queues `client_id` into the next batch's run of `script` on `keys`; resolves with its own reply."""
         group = (script.sha, keys[0])
         run = self._open_merged.get(group)
         if run is None or len(run.futures) >= MAX_CLIENTS_PER_RUN:
@@ -66,13 +135,16 @@ class ScriptBatcher:
         run.args.append(client_id)
         return self._add_future(run)
 
+    async def aclose(self) -> None:
+        if self._sending is not None:
+            await asyncio.wait([self._sending])
+        await self._sender.aclose()
+
     def _queue(self, run: Run) -> None:
-        if not self._pending:
-            # the task first runs after every request ready in this tick has queued its call
-            task = asyncio.create_task(self._send())
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
         self._pending.append(run)
+        if self._sending is None:
+            # the task first runs after every request ready in this tick has queued its call
+            self._sending = asyncio.create_task(self._send_pending())
 
     @staticmethod
     def _add_future(run: Run) -> asyncio.Future[Any]:
@@ -80,15 +152,17 @@ class ScriptBatcher:
         run.futures.append(future)
         return future
 
-    async def _send(self) -> None:
-        batch, self._pending, self._open_merged = self._pending, [], {}
+    async def _send_pending(self) -> None:
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for run in batch:
-                    # not `pipe.evalsha`: a cluster pipeline refuses that method, yet routes the
-                    # raw command by its keys' slot like any other
-                    pipe.execute_command("EVALSHA", run.script.sha, len(run.keys), *run.keys, *run.args)
-                replies = await pipe.execute(raise_on_error=False)
+            while self._pending:
+                batch, self._pending, self._open_merged = self._pending, [], {}
+                await self._send(batch)
+        finally:
+            self._sending = None
+
+    async def _send(self, batch: list[Run]) -> None:
+        try:
+            replies = await self._sender.send([run.command() for run in batch])
         except Exception as error:
             replies = [error] * len(batch)
         for run, reply in zip(batch, replies):

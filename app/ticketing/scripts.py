@@ -8,7 +8,7 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.commands.core import AsyncScript
 
-from ticketing.batching import ScriptBatcher
+from ticketing.batching import ScriptBatcher, sender_for
 from ticketing.keys import event_keys
 
 # One client id per call, one reply per client (lua/common.lua's per_client): merged per tick.
@@ -42,4 +42,4 @@ class EventScripts:
 def register_scripts(redis: Redis | RedisCluster) -> EventScripts:
     prelude = _source("common")
     scripts = {name: redis.register_script(prelude + "\n" + _source(name)) for name in SCRIPT_NAMES}
-    return EventScripts(scripts, ScriptBatcher(redis))
+    return EventScripts(scripts, ScriptBatcher(sender_for(redis)))

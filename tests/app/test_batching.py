@@ -3,7 +3,7 @@ own reply (or the error) whatever the batch looked like."""
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -11,32 +11,26 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from ticketing import batching
-from ticketing.batching import ScriptBatcher
+from ticketing.batching import Command, ScriptBatcher, Sender, sender_for
 from ticketing.keys import event_keys
 from ticketing.scripts import EventScripts, register_scripts
 
 from tests.app.conftest import Stores
 
 
-class RecordingRedis:
-    """The real client, recording each pipeline's commands as sent."""
+class RecordingSender:
+    """The real sender, recording each batch's commands."""
 
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
-        self.pipelines: list[list[tuple[Any, ...]]] = []
+    def __init__(self, sender: Sender) -> None:
+        self.sender = sender
+        self.batches: list[list[Command]] = []
 
-    def pipeline(self, transaction: bool) -> Any:
-        pipe = self.redis.pipeline(transaction=transaction)
-        sent: list[tuple[Any, ...]] = []
-        self.pipelines.append(sent)
-        send = pipe.execute_command
+    async def send(self, commands: Sequence[Command]) -> list[Any]:
+        self.batches.append(list(commands))
+        return await self.sender.send(commands)
 
-        def record(*args: Any, **options: Any) -> Any:
-            sent.append(args)
-            return send(*args, **options)
-
-        pipe.execute_command = record
-        return pipe
+    async def aclose(self) -> None:
+        await self.sender.aclose()
 
 
 @pytest.fixture
@@ -47,9 +41,10 @@ async def redis(stores: Stores) -> AsyncIterator[Redis]:
 
 
 @pytest.fixture
-def recorded(redis: Redis) -> tuple[EventScripts, RecordingRedis]:
-    recording = RecordingRedis(redis)
-    return EventScripts(register_scripts(redis).scripts, ScriptBatcher(recording)), recording
+async def recorded(redis: Redis) -> AsyncIterator[tuple[EventScripts, RecordingSender]]:
+    recording = RecordingSender(sender_for(redis))
+    yield EventScripts(register_scripts(redis).scripts, ScriptBatcher(recording)), recording
+    await recording.aclose()
 
 
 async def loaded_event(redis: Redis) -> str:
@@ -59,9 +54,9 @@ async def loaded_event(redis: Redis) -> str:
     return event_id
 
 
-def evalsha_client_counts(pipeline: list[tuple[Any, ...]]) -> list[int]:
+def evalsha_client_counts(batch: list[Command]) -> list[int]:
     """Per EVALSHA: how many ARGV it carried (after the sha, the key count and the keys)."""
-    return [len(command) - 3 - command[2] for command in pipeline if command[0] == "EVALSHA"]
+    return [len(command) - 3 - command[2] for command in batch if command[0] == "EVALSHA"]
 
 
 async def test_one_ticks_joins_of_an_event_are_one_script_run(redis: Redis, recorded) -> None:
@@ -69,7 +64,7 @@ async def test_one_ticks_joins_of_an_event_are_one_script_run(redis: Redis, reco
     event_id = await loaded_event(redis)
     clients = [f"client-{index:04d}" for index in range(300)]
     replies = await asyncio.gather(*(scripts.run("join", event_id, client) for client in clients))
-    assert [evalsha_client_counts(pipeline) for pipeline in recording.pipelines] == [[300]]
+    assert [evalsha_client_counts(batch) for batch in recording.batches] == [[300]]
     assert [(outcome, number) for outcome, number, *_ in replies] == [(b"new", n) for n in range(1, 301)]
     assert {tuple(reply[2:]) for reply in replies} == {(0, 300, b"5", b"0")}, "one queue state, after all joins"
 
@@ -83,16 +78,16 @@ async def test_the_same_client_twice_in_one_run_keeps_its_number(redis: Redis, r
     assert (first[:2], again[:2], other[:2]) == ([b"new", 1], [b"existing", 1], [b"new", 2])
 
 
-async def test_runs_are_bounded_and_other_events_and_scripts_share_the_pipeline(redis: Redis, recorded) -> None:
+async def test_runs_are_bounded_and_other_events_and_scripts_share_the_batch(redis: Redis, recorded) -> None:
     scripts, recording = recorded
     event_id, other_event = await loaded_event(redis), await loaded_event(redis)
     count = batching.MAX_CLIENTS_PER_RUN * 2 + 7
     joins = [scripts.run("join", event_id, f"client-{index}") for index in range(count)]
     results = await asyncio.gather(*joins, scripts.run("status", other_event, "nobody"),
                                    scripts.run("admit", other_event))
-    (pipeline,) = recording.pipelines
+    (batch,) = recording.batches
     limit = batching.MAX_CLIENTS_PER_RUN
-    assert sorted(evalsha_client_counts(pipeline)) == sorted([limit, limit, 7, 1, 0])
+    assert sorted(evalsha_client_counts(batch)) == sorted([limit, limit, 7, 1, 0])
     assert sorted(number for _, number, *_ in results[:count]) == list(range(1, count + 1))
     assert results[count] == [b"unknown"]
     assert results[count + 1][0] == b"ok", "an admission step, on an empty queue"
@@ -129,3 +124,27 @@ async def test_a_caller_that_went_away_does_not_disturb_the_others(redis: Redis,
     await asyncio.sleep(0)  # both have queued their call
     leaving.cancel()
     assert (await staying)[:2] == [b"new", 2]
+
+
+async def test_calls_made_while_a_batch_is_out_go_together_in_the_next(redis: Redis, recorded) -> None:
+    scripts, recording = recorded
+    event_id = await loaded_event(redis)
+    first = asyncio.ensure_future(scripts.run("join", event_id, "client-first"))
+    await asyncio.sleep(0)  # the first batch is on its way
+    later = [asyncio.ensure_future(scripts.run("join", event_id, f"client-later-{index}")) for index in range(3)]
+    for _ in range(3):
+        await asyncio.sleep(0)
+        later.append(asyncio.ensure_future(scripts.run("status", event_id, "client-first")))
+    await asyncio.gather(first, *later)
+    assert [evalsha_client_counts(batch) for batch in recording.batches] == [[1], [3, 3]]
+
+
+async def test_a_lost_connection_is_replaced_and_the_batch_sent_again(redis: Redis, recorded) -> None:
+    scripts, recording = recorded
+    event_id = await loaded_event(redis)
+    assert (await scripts.run("join", event_id, "client-before"))[:2] == [b"new", 1]
+    (connection_id,) = await recording.sender.send([("CLIENT", "ID")])
+    assert await redis.client_kill_filter(_id=connection_id) == 1
+    assert (await scripts.run("join", event_id, "client-after"))[:2] == [b"new", 2]
+    (new_connection_id,) = await recording.sender.send([("CLIENT", "ID")])
+    assert new_connection_id != connection_id
