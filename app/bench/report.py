@@ -84,6 +84,7 @@ TABLE_ROWS = (
     ("enqueue.p99_ms", "queue entry p99 ms (saturation)"),
     ("enqueue.ratio_to_ceiling", "queue entry / ceiling"),
     ("enqueue.p99_ms_at_80pct_load", "queue entry p99 ms at 80% load"),
+    ("enqueue.open_loop_rps_p99_under_50ms", "queue entry open-loop rps with p99 < 50 ms"),
     ("position.rps", "position reads rps"),
     ("position.ratio_to_ceiling", "position reads / ceiling"),
     ("websocket.connections", "idle WebSocket connections"),

@@ -26,7 +26,10 @@ from app.bench.wrk import WrkResult, run_wrk
 
 HOST = "127.0.0.1"
 WARMUP_S = 1
+# Open-loop loads, as fractions of the median saturated round; LOAD_FRACTION is "80% load".
 LOAD_FRACTION = 0.8
+OPEN_LOOP_FRACTIONS = (0.5, 0.65, LOAD_FRACTION)
+LATENCY_SLO_MS = 50
 POSITION_TICKETS = 1000
 HOLD_CLIENTS = 500
 RACE_CAPACITY = 100
@@ -157,16 +160,22 @@ async def enqueue(bench: Bench, app: RunningApp) -> dict:
     event_id = await queue_event(app.api, f"entry-{bench.nonce}", 1, 1, paused=True)
     saturated = await asyncio.to_thread(side_by_side, bench, app, "enqueue",
                                         [queue_path(event_id), bench.nonce])
-    # The best round is the server's capacity in a quiet moment; the load level follows the median
+    # The best round is the server's capacity in a quiet moment; open-loop loads follow the median
     # round, so that a slower spell on a shared machine does not turn "80%" into an overload.
     sustained_rps = statistics.median(saturated["rounds_rps"])
-    rate = LOAD_FRACTION * sustained_rps
-    at_load = await asyncio.to_thread(run_child, "app.bench.open_loop", [
-        "--host", HOST, "--port", str(app.port), "--path", queue_path(event_id),
-        "--client-prefix", f"{bench.nonce}-open-", "--rate", f"{rate:.0f}",
-        "--duration", str(bench.args.duration)], bench.split)
-    return saturated | {"p99_ms_at_80pct_load": at_load["p99_ms"],
-                        "at_80pct_load": at_load | {"of_median_round_rps": sustained_rps}}
+    curve = []
+    for fraction in OPEN_LOOP_FRACTIONS:
+        at_load = await asyncio.to_thread(run_child, "app.bench.open_loop", [
+            "--host", HOST, "--port", str(app.port), "--path", queue_path(event_id),
+            "--client-prefix", f"{bench.nonce}-open{fraction}-", "--rate", f"{fraction * sustained_rps:.0f}",
+            "--duration", str(bench.args.duration)], bench.split)
+        curve.append(at_load | {"fraction_of_median_round": fraction})
+    under_slo = [point["achieved_rps"] for point in curve
+                 if point["p99_ms"] is not None and point["p99_ms"] < LATENCY_SLO_MS]
+    at_load = curve[OPEN_LOOP_FRACTIONS.index(LOAD_FRACTION)]
+    return saturated | {"median_round_rps": sustained_rps, "open_loop": curve,
+                        "p99_ms_at_80pct_load": at_load["p99_ms"],
+                        "open_loop_rps_p99_under_50ms": max(under_slo, default=None)}
 
 
 async def position(bench: Bench, app: RunningApp) -> dict:

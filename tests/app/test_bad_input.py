@@ -89,6 +89,11 @@ BAD_REQUESTS = [
     ("GET", "/api/v1/bookings/b_missing", {"Authorization": "Bearer x.y"}, 401),
     ("GET", "/api/v1/events/unknown-event/queue/me", {"Authorization": "Bearer"}, 401),
     ("GET", "/api/v1/events/unknown-event/queue/me", {"Authorization": "Token abc"}, 401),
+    # the hot routes' edges, where their lookup hands over to Starlette's router
+    ("GET", "/api/v1/events/unknown-event/queue", {}, 405),
+    ("DELETE", "/api/v1/events/unknown-event/queue/me", {}, 405),
+    ("POST", "/api/v1/events//queue", {}, 404),
+    ("POST", "/api/v1/events/unknown-event/queue/extra", {}, 404),
 ]
 
 
