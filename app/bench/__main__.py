@@ -10,8 +10,7 @@ from app.bench import scenarios
 from app.bench.plot import write_plot
 from app.bench.processes import CpuSplit, raise_open_files_limit
 from app.bench.quantities import chart_cpu_limit
-from app.bench.report import (Sizing, lookup, markdown_table, profile_text, ratio, size_for_target,
-                              sizing_text)
+from app.bench.report import Sizing, markdown_table, profile_text, size_for_target, sizing_text
 from app.bench.wrk import ensure_wrk
 
 BUILD_DIR = Path("build")
@@ -20,10 +19,11 @@ CHART_VALUES = Path(__file__).resolve().parents[1] / "chart" / "values.yaml"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__)
-    parser.add_argument("--duration", type=int, default=6, help="seconds per measured load run")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="interleaved (ceiling, app) rounds per throughput measure; the best is kept "
-                             "(queue entry at 80%% load is 80%% of the median round)")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per measured load run")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="interleaved (ceiling, app) rounds per throughput measure: the best app "
+                             "round is reported, the ratio is the median of the paired rounds' ratios, "
+                             "open-loop loads are fractions of the median app round")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     parser.add_argument("--ws-clients", type=int, default=10_000)
     parser.add_argument("--ws-deflate", action=argparse.BooleanOptionalAction, default=True,
@@ -46,10 +46,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def derive(results: dict, vcpus_per_pod: float) -> None:
-    ceiling_rps = lookup(results, "ceiling.rps")
-    for name in ("enqueue", "position"):
-        if name in results:
-            results[name]["ratio_to_ceiling"] = ratio(results[name]["rps"], ceiling_rps)
     if "enqueue" in results:
         sizing = size_for_target(results["enqueue"]["rps"], results["cores"], vcpus_per_pod)
         results["sizing"] = vars(sizing)

@@ -22,6 +22,7 @@ from app.bench import processes
 from app.bench.api import HOT_SLOT, Api, event_spec, holds_path, queue_path
 from app.bench.processes import CpuSplit
 from app.bench.profile import record_during
+from app.bench.report import paired_ratio
 from app.bench.wrk import WrkResult, run_wrk
 
 HOST = "127.0.0.1"
@@ -87,12 +88,16 @@ def best(runs: list[WrkResult]) -> WrkResult:
 
 
 def side_by_side(bench: Bench, app: RunningApp, script: str, script_args: list[str]) -> dict:
-    """Rounds of (ceiling, app) on the same requests; the app's best round, with every round's rps."""
-    runs = []
+    """Rounds of (ceiling, app) on the same requests: the app's best round, every round's rps, and
+    the median of the round-by-round ratios to the ceiling."""
+    ceiling_runs, runs = [], []
     for _ in range(bench.args.rounds):
-        bench.ceiling_run(script, script_args)
+        ceiling_runs.append(bench.ceiling_run(script, script_args))
         runs.append(bench.wrk(app.url, script, script_args))
-    return figures(best(runs)) | {"rounds_rps": [round(run.rps) for run in runs]}
+    return figures(best(runs)) | {
+        "rounds_rps": [round(run.rps) for run in runs],
+        "ceiling_rounds_rps": [round(run.rps) for run in ceiling_runs],
+        "ratio_to_ceiling": paired_ratio([run.rps for run in runs], [run.rps for run in ceiling_runs])}
 
 
 @contextmanager

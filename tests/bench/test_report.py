@@ -6,7 +6,7 @@ import pytest
 
 from app.bench.quantities import chart_cpu_limit, cpu_cores
 from app.bench.profile import parse_collapsed, self_by_package, top_inclusive, top_self
-from app.bench.report import (REFERENCE_RPS_PER_VCPU, TARGETS, lookup, markdown_table, percentile,
+from app.bench.report import (REFERENCE_RPS_PER_VCPU, TARGETS, lookup, markdown_table, paired_ratio, percentile,
                               profile_text,
                               ratio, size_for_target, sizing_text)
 from app.bench.wrk import parse_result
@@ -145,3 +145,10 @@ def test_samples_without_a_python_frame_are_named_so():
     root = 'process 42:"python serve"'
     stacks = parse_collapsed(f"{root} 1\n{root};run (asyncio/runners.py) 3\n")
     assert dict(self_by_package(stacks)) == {"asyncio": 0.75, "(no Python frame)": 0.25}
+
+
+def test_the_ratio_to_the_ceiling_is_the_median_of_paired_rounds():
+    # a slow spell halves both runs of the second pair; pairing cancels it, best-over-best would not
+    assert paired_ratio([10_000, 5_000, 11_000], [20_000, 10_000, 25_000]) == 0.5
+    assert paired_ratio([10_000, 9_000], [20_000, 0]) == 0.5, "a pair without a ceiling is left out"
+    assert paired_ratio([], []) is None
