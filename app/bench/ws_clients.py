@@ -147,6 +147,7 @@ async def measure(args: argparse.Namespace) -> dict:
         clock.expected = len(sockets)
         clock.triggered_at = time.perf_counter()
         await api.set_paused(args.event, paused=False)
+        resume_ms = (time.perf_counter() - clock.triggered_at) * 1000
         try:
             await asyncio.wait_for(clock.all_received.wait(), args.push_timeout)
         except asyncio.TimeoutError:
@@ -161,7 +162,7 @@ async def measure(args: argparse.Namespace) -> dict:
         "deflate": any(socket.deflate for socket in sockets),
         "rss_before_bytes": rss_before, "rss_after_bytes": rss_after,
         "bytes_per_connection": (rss_after - rss_before) / len(sockets) if sockets else None,
-        "pushed": len(delays_ms), "push_p50_ms": percentile(delays_ms, 50),
+        "resume_call_ms": resume_ms, "pushed": len(delays_ms), "push_p50_ms": percentile(delays_ms, 50),
         "push_p99_ms": percentile(delays_ms, 99), "push_max_ms": delays_ms[-1] if delays_ms else None,
     }
 

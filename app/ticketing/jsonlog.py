@@ -25,12 +25,27 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+# uvicorn's lines per WebSocket, which no setting turns off as `access_log` does for HTTP: one each
+# for every socket of an opening burst, and the accepted line quotes the ticket from the query string.
+PER_CONNECTION_MESSAGES = frozenset({
+    '%s - "WebSocket %s" [accepted]', '%s - "WebSocket %s" 403', '%s - "WebSocket %s" %d',
+    "connection open", "connection closed",
+})
+
+
+class DropPerConnectionLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "uvicorn.error" and record.msg in PER_CONNECTION_MESSAGES)
+
+
 # Passed to uvicorn as log_config: its loggers and ours all print through the JSON formatter.
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "ticketing.jsonlog.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "filters": {"per_connection": {"()": "ticketing.jsonlog.DropPerConnectionLines"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr",
+                            "filters": ["per_connection"]}},
     "root": {"handlers": ["stderr"], "level": "INFO"},
     "loggers": {name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
 }

@@ -1,12 +1,13 @@
 """Live pushes over WebSocket: queue position until admission, and slot availability."""
 
 import asyncio
+import secrets
 
 import httpx
 import orjson
 import websockets
 
-from tests.app.conftest import ADMIN, admitted_token, bearer, join
+from tests.app.conftest import ADMIN, admitted_token, bearer, event_body, join, running_apps
 
 
 def _ws_url(base_url: str, path: str) -> str:
@@ -60,3 +61,21 @@ async def test_socket_refusals_are_json_with_a_close_code(base_url: str, new_eve
             assert (await _receive(socket))["error"] == error
             await asyncio.wait_for(socket.wait_closed(), 5)
             assert socket.close_code == close_code
+
+
+async def test_sockets_leave_no_line_per_connection_and_no_ticket_in_the_log(stores, tmp_path) -> None:
+    async with running_apps(stores, tmp_path) as (app,), httpx.AsyncClient(base_url=app.url) as http:
+        event_id = "ev-logs-" + secrets.token_hex(4)
+        assert (await http.put(f"/api/v1/events/{event_id}", json=event_body(), headers=ADMIN)).status_code == 201
+        ticket = (await join(http, event_id))["ticket"]
+        for _ in range(3):
+            async with websockets.connect(_ws_url(app.url, f"/api/v1/events/{event_id}/queue/ws?ticket={ticket}")) as socket:
+                assert (await _receive(socket))["number"] == 1
+        refused = _ws_url(app.url, f"/api/v1/events/{event_id}/queue/ws?ticket=forged.{ticket}")
+        async with websockets.connect(refused) as socket:
+            assert (await _receive(socket))["error"] == "invalid_token"
+        await asyncio.sleep(0.2)  # the closes are logged after the sockets go
+    log = app.log_path.read_text()
+    assert "Application startup complete" in log, "uvicorn's own lines still come through"
+    assert ticket not in log and ticket.split(".")[1] not in log
+    assert "connection open" not in log and "connection closed" not in log and '"WebSocket ' not in log
