@@ -72,10 +72,11 @@ async def status(backends: Backends, event_id: str, client_id: str, number: int 
     }
 
 
-def status_at(body: dict[str, Any], number: int | None, serving: int, admit_per_second: float) -> dict[str, Any] | None:
-    """Recomputes a waiting client's position from a broadcast `serving`; None once admitted
-    (then the caller asks Redis for the access token)."""
-    if number is None or number <= serving:
+def status_at(backends: Backends, event_id: str, body: dict[str, Any], serving: int) -> dict[str, Any] | None:
+    """Recomputes a waiting client's `body` from a broadcast `serving`, at the event's last known
+    rate; None once admitted (the access token comes from Redis) or while no rate is known here."""
+    number, admit_per_second = body["number"], backends.queue_states.admit_per_second(event_id)
+    if number is None or number <= serving or admit_per_second is None:
         return None
     place = Place("waiting", number, serving, admit_per_second, False)
     return {**body, **place.public()}

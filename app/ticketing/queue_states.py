@@ -3,6 +3,7 @@ so a waiting client's position (`number - serving`, the number signed in its tic
 without a Redis round trip. Any script reply about the event refreshes it; after FRESH_SECONDS
 without one the next request asks Redis, so a paused, resumed or reset queue shows within that."""
 
+import math
 import time
 from typing import NamedTuple
 
@@ -25,7 +26,15 @@ class QueueStates:
         self._states[event_id] = QueueState(serving, seq, admit_per_second, paused, time.monotonic())
 
     def forget(self, event_id: str) -> None:
-        self._states.pop(event_id, None)
+        """The next position read asks Redis; the rate stays known for pushes (`admit_per_second`)."""
+        state = self._states.get(event_id)
+        if state is not None:
+            self._states[event_id] = state._replace(read_at=-math.inf)
+
+    def admit_per_second(self, event_id: str) -> float | None:
+        """The event's rate in the latest reply seen, however old; None before any."""
+        state = self._states.get(event_id)
+        return None if state is None else state.admit_per_second
 
     def waiting(self, event_id: str, number: int) -> QueueState | None:
         """The fresh state when it shows `number` still waiting; None when only Redis can tell

@@ -11,7 +11,7 @@ from redis.commands.core import AsyncScript
 from ticketing.batching import ScriptBatcher, sender_for
 from ticketing.keys import event_keys
 
-# One client id per call, one reply per client (lua/common.lua's per_client): merged per tick.
+# One client id per call, one reply per client (lua/common.lua's per_client): merged per batch.
 PER_CLIENT_SCRIPTS = frozenset({"join", "status"})
 SCRIPT_NAMES = (
     "join", "status", "admit", "reap", "hold", "release", "begin_confirm", "end_confirm",
@@ -25,8 +25,8 @@ def _source(name: str) -> str:
 
 @dataclass(frozen=True)
 class EventScripts:
-    """Registered scripts; `run` calls one with the event's keys, batched with the other calls of
-    the same event-loop tick (per-client scripts merged into one run per event)."""
+    """Registered scripts; `run` calls one with the event's keys, in a batch with the other calls
+    made meanwhile (batching.py; per-client scripts merged into one run per event)."""
 
     scripts: dict[str, AsyncScript]
     batcher: ScriptBatcher

@@ -44,3 +44,12 @@ async def test_pause_and_resume_show_at_once_in_position_reads(http: httpx.Async
     place = (await http.get(url, headers=bearer(waiting["ticket"]))).json()
     assert (place["number"], place["position"], place["admitted"]) == (waiting["number"], 2, False)
     assert place["eta_seconds"] is not None
+
+
+def test_a_forgotten_state_keeps_the_rate_for_pushes() -> None:
+    states = QueueStates()
+    assert states.admit_per_second("e") is None
+    states.remember("e", serving=0, seq=5, admit_per_second=4.0, paused=False)
+    states.forget("e")
+    assert states.waiting("e", 3) is None
+    assert states.admit_per_second("e") == 4.0

@@ -6,7 +6,6 @@ and metrics are the same; anything else goes on to Starlette."""
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import Request, cookie_parser
 from starlette.routing import Route, get_route_path
@@ -14,9 +13,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ticketing import metrics
 from ticketing.web.error_handlers import error_response_for
+from ticketing.web.inputs import Connection
 from ticketing.web.responses import JsonResponse
 
-Endpoint = Callable[[Any], Awaitable[JsonResponse]]
+Endpoint = Callable[[Connection], Awaitable[JsonResponse]]
 EVENTS_PREFIX = "/api/v1/events/"
 EVENT_ROUTE_PREFIX = EVENTS_PREFIX + "{event_id}/"
 

@@ -51,10 +51,9 @@ async def _push_place(websocket: WebSocket, event_id: str, claims: Claims, close
         _wake_on_close(inbox, closed)
         body = await queue.status(backends, event_id, claims.client_id, claims.number)
         await _send(websocket, body)
-        rate = (await read_event(backends, event_id))["admit_per_second"]
         while not body["admitted"]:
             message = await _next(inbox, closed)
-            update = queue.status_at(body, body["number"], message.serving, rate) if message else None
+            update = queue.status_at(backends, event_id, body, message.serving) if message else None
             if update is None:
                 update = await queue.status(backends, event_id, claims.client_id, claims.number)
             if update != body:
