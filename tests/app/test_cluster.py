@@ -8,6 +8,7 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import MovedError
 
+from ticketing.batching import sender_for
 from ticketing.embedded import EmbeddedRedisCluster
 from ticketing.keys import event_keys
 from tests.app.conftest import Stores, one_app
@@ -57,4 +58,20 @@ async def test_events_spread_over_the_nodes_so_a_single_node_client_is_redirecte
             for index in range(10):
                 await single_node.hget(event_keys(f"ev-{index}").config, "name")
     finally:
+        await single_node.aclose()
+
+
+async def test_the_batchers_own_connection_speaks_tls_and_auth_and_keeps_each_replys_error(stores: Stores) -> None:
+    """The single-node sender (batching.ConnectionSender) over one node's TLS port, with AUTH from the
+    URL: an error reply (here a redirect) stands in its command's place and the next replies follow."""
+    single_node = Redis.from_url(stores.redis_url)
+    sender = sender_for(single_node)
+    try:
+        commands = [("PING",), *(("HGET", event_keys(f"ev-{index}").config, "name") for index in range(10)),
+                    ("ECHO", "after")]
+        replies = await sender.send(commands)
+        assert replies[0] == b"PONG" and replies[-1] == b"after"
+        assert any(isinstance(reply, MovedError) for reply in replies[1:-1])
+    finally:
+        await sender.aclose()
         await single_node.aclose()
