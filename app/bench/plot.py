@@ -28,12 +28,27 @@ def bars(axes, results: dict[str, Any], series: tuple[tuple[str, str], ...], tit
     axes.set_ylabel(unit)
 
 
+def latency_under_load(axes, results: dict[str, Any]) -> None:
+    """Queue entry p50/p99 against the open-loop rate actually achieved."""
+    points = lookup(results, "enqueue.open_loop") or []
+    rates = [point["achieved_rps"] for point in points]
+    for key, label in (("p50_ms", "p50"), ("p99_ms", "p99")):
+        axes.plot(rates, [point[key] for point in points], marker="o", label=label)
+    axes.axhline(50, color="#a53b3b", linestyle="--", linewidth=1, label="50 ms goal")
+    axes.set_title("Queue entry latency, open loop")
+    axes.set_xlabel("requests/s")
+    axes.set_ylabel("ms")
+    axes.legend()
+
+
 def write_plot(results: dict[str, Any], path: Path) -> None:
-    figure, (throughput, latency) = plt.subplots(1, 2, figsize=(12, 4.5))
+    figure, (throughput, latency, under_load) = plt.subplots(1, 3, figsize=(17, 4.5))
     bars(throughput, results, THROUGHPUT, f"Throughput on {results.get('cores')} server core(s)",
          "requests/s")
     bars(latency, results, LATENCY, "Latency (log scale)", "ms")
-    latency.set_yscale("log")
+    if latency.has_data():  # a run that failed early may have measured no latency
+        latency.set_yscale("log")
+    latency_under_load(under_load, results)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

@@ -9,6 +9,7 @@ from app.bench.profile import parse_collapsed, self_by_package, top_inclusive, t
 from app.bench.report import (REFERENCE_RPS_PER_VCPU, TARGETS, lookup, markdown_table, paired_ratio, percentile,
                               profile_text,
                               ratio, size_for_target, sizing_text)
+from app.bench.plot import write_plot
 from app.bench.wrk import parse_result
 
 
@@ -152,3 +153,15 @@ def test_the_ratio_to_the_ceiling_is_the_median_of_paired_rounds():
     assert paired_ratio([10_000, 5_000, 11_000], [20_000, 10_000, 25_000]) == 0.5
     assert paired_ratio([10_000, 9_000], [20_000, 0]) == 0.5, "a pair without a ceiling is left out"
     assert paired_ratio([], []) is None
+
+
+def test_the_plot_is_written_for_a_full_run_and_for_one_that_stopped_after_the_ceiling(tmp_path):
+    full = {"cores": 1, "ceiling": {"rps": 30_000.0},
+            "enqueue": {"rps": 15_000.0, "p50_ms": 3.0, "p99_ms": 6.0, "p99_ms_at_80pct_load": 2.5,
+                        "open_loop": [{"achieved_rps": 7_000.0, "p50_ms": 1.3, "p99_ms": 2.4},
+                                      {"achieved_rps": 11_000.0, "p50_ms": 1.6, "p99_ms": 2.9}]},
+            "websocket": {"push_p99_ms": 700.0}}
+    for name, results in (("full", full), ("ceiling-only", {"cores": 1, "ceiling": {"rps": 30_000.0}})):
+        path = tmp_path / f"{name}.png"
+        write_plot(results, path)
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
