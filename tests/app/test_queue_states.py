@@ -1,10 +1,12 @@
 """Position reads of waiting clients come from the process's queue state: fresh, bounded, and
 never for a number Redis has not handed out or has already admitted."""
 
+from types import SimpleNamespace
+
 import httpx
 import pytest
 
-from ticketing import queue_states
+from ticketing import queue, queue_states
 from ticketing.queue_states import QueueStates
 
 from tests.app.conftest import ADMIN, bearer, join
@@ -53,3 +55,14 @@ def test_a_forgotten_state_keeps_the_rate_for_pushes() -> None:
     states.forget("e")
     assert states.waiting("e", 3) is None
     assert states.admit_per_second("e") == 4.0
+
+
+def test_a_push_recomputes_the_place_at_the_last_known_rate_or_leaves_it_to_redis() -> None:
+    backends = SimpleNamespace(queue_states=QueueStates())
+    body = {"number": 10, "position": 10, "ahead": 9, "eta_seconds": 5, "admitted": False,
+            "lapsed": False, "access_token": None}
+    assert queue.status_at(backends, "e", body, serving=4) is None, "no rate known here yet"
+    backends.queue_states.remember("e", serving=0, seq=20, admit_per_second=2.0, paused=False)
+    backends.queue_states.forget("e")
+    assert queue.status_at(backends, "e", body, serving=4) == {**body, "position": 6, "ahead": 5, "eta_seconds": 3}
+    assert queue.status_at(backends, "e", body, serving=10) is None, "admitted: the access token comes from Redis"
