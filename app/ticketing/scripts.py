@@ -1,5 +1,6 @@
 """The Lua scripts of the hot paths, each prefixed with the shared prelude `lua/common.lua`."""
 
+import asyncio
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -31,12 +32,14 @@ class EventScripts:
     scripts: dict[str, AsyncScript]
     batcher: ScriptBatcher
 
-    async def run(self, name: str, event_id: str, *args: Any) -> Any:
+    def run(self, name: str, event_id: str, *args: Any) -> asyncio.Future[Any]:
+        """Queues the call at once; the future resolves with its reply (no coroutine in between:
+        this is on every hot path)."""
         keys = list(event_keys(event_id))
         if name in PER_CLIENT_SCRIPTS:
             (client_id,) = args
-            return await self.batcher.call_per_client(self.scripts[name], keys, client_id)
-        return await self.batcher.call(self.scripts[name], keys, list(args))
+            return self.batcher.call_per_client(self.scripts[name], keys, client_id)
+        return self.batcher.call(self.scripts[name], keys, list(args))
 
 
 def register_scripts(redis: Redis | RedisCluster) -> EventScripts:
