@@ -23,6 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # One merged run holds Redis for every client in it; past this many a batch's calls take another run.
 MAX_CLIENTS_PER_RUN = 500
+CLOSE_WAIT_SECONDS = 2.0
 
 Command = tuple[Any, ...]
 
@@ -136,8 +137,14 @@ class ScriptBatcher:
         return self._add_future(run)
 
     async def aclose(self) -> None:
+        """Lets the batch in flight finish, for at most CLOSE_WAIT_SECONDS (a Redis that stopped
+        answering must not hold up shutdown), then closes the sender."""
         if self._sending is not None:
-            await asyncio.wait([self._sending])
+            sending = self._sending
+            _, pending = await asyncio.wait([sending], timeout=CLOSE_WAIT_SECONDS)
+            if pending:
+                sending.cancel()
+                await asyncio.gather(sending, return_exceptions=True)
         await self._sender.aclose()
 
     def _queue(self, run: Run) -> None:
@@ -163,6 +170,10 @@ class ScriptBatcher:
     async def _send(self, batch: list[Run]) -> None:
         try:
             replies = await self._sender.send([run.command() for run in batch])
+        except asyncio.CancelledError:  # closed with the batch unanswered: its callers answer 503
+            for run in batch:
+                run.settle(RedisConnectionError("the Redis client closed before this call was answered"))
+            raise
         except Exception as error:
             replies = [error] * len(batch)
         for run, reply in zip(batch, replies):

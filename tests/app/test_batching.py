@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 
 from ticketing import batching
@@ -148,3 +149,26 @@ async def test_a_lost_connection_is_replaced_and_the_batch_sent_again(redis: Red
     assert (await scripts.run("join", event_id, "client-after"))[:2] == [b"new", 2]
     (new_connection_id,) = await recording.sender.send([("CLIENT", "ID")])
     assert new_connection_id != connection_id
+
+
+async def test_closing_does_not_wait_forever_for_a_redis_that_stopped_answering(monkeypatch) -> None:
+    class SilentSender:
+        closed = False
+
+        async def send(self, commands: Sequence[Command]) -> list[Any]:
+            await asyncio.Event().wait()  # never answers
+            return []
+
+        async def aclose(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(batching, "CLOSE_WAIT_SECONDS", 0.2)
+    sender = SilentSender()
+    batcher = ScriptBatcher(sender)
+    script = register_scripts(Redis()).scripts["admit"]  # only its sha is read; nothing is sent to Redis
+    call = batcher.call(script, list(event_keys("batch-silent")), [])
+    await asyncio.sleep(0)
+    await asyncio.wait_for(batcher.aclose(), 2)
+    assert sender.closed
+    with pytest.raises(RedisConnectionError, match="closed before this call was answered"):
+        await call
