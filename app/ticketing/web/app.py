@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ticketing import metrics
 from ticketing.admission import run_admission_loop
-from ticketing.backends import open_backends
+from ticketing.backends import Backends, open_backends
 from ticketing.config import Settings
 from ticketing.database import create_pool, migrate
 from ticketing.updates import UpdateHub
@@ -55,24 +55,30 @@ class LatencyMiddleware:
 
 
 class TicketingApp(Starlette):
-    """Starlette, with the hot routes answered ahead of its middleware stack (web/fast_routes.py)."""
+    """Starlette, with the hot routes answered ahead of its middleware stack (web/fast_routes.py).
+    What the lifespan opens is kept in plain attributes, not `app.state`: a State attribute lookup
+    costs ~0.3 us, a tenth of a position read's own work."""
+
+    backends: Backends
+    hub: UpdateHub
+    admin_token: str
 
     def build_middleware_stack(self) -> ASGIApp:
         return FastRoutes(super().build_middleware_stack(), routes_queue.hot_routes)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> TicketingApp:
     settings = settings or Settings.from_env()
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: TicketingApp) -> AsyncIterator[None]:
         pool = await create_pool(settings.database_url)
         applied = await migrate(pool)
         if applied:
             log.info("migrations applied", extra={"versions": applied})
         backends = open_backends(settings, pool)
         hub = UpdateHub(backends)
-        app.state.backends, app.state.hub, app.state.admin_token = backends, hub, settings.admin_token
+        app.backends, app.hub, app.admin_token = backends, hub, settings.admin_token
         stopping = asyncio.Event()
         jobs = (run_admission_loop(backends, stopping), hub.run_listener(stopping), hub.run_flusher(stopping))
         tasks = [asyncio.create_task(job) for job in jobs]

@@ -97,7 +97,7 @@ def bearer_token(connection: Connection) -> str:
 
 def verified(connection: Connection, token: str, kind: TokenKind, event_id: str | None) -> Claims:
     try:
-        return connection.app.state.backends.tokens.verify(token, kind, event_id)
+        return connection.app.backends.tokens.verify(token, kind, event_id)
     except tokens.TokenError as error:
         raise ApiError(error.status, error.code, error.detail) from None
 

@@ -17,7 +17,7 @@ log = logging.getLogger("ticketing.admin")
 
 def require_admin(request: Request) -> None:
     token = bearer_token(request)
-    if not hmac.compare_digest(token.encode(), request.app.state.admin_token.encode()):
+    if not hmac.compare_digest(token.encode(), request.app.admin_token.encode()):
         raise ApiError(401, "unauthorized", "admin routes need Authorization: Bearer $TICKETING_ADMIN_TOKEN")
 
 
@@ -25,7 +25,7 @@ async def put_event(request: Request) -> JsonResponse:
     require_admin(request)
     event_id = event_id_of(request)
     spec = await read_body(request, EventSpec)
-    backends = request.app.state.backends
+    backends = request.app.backends
     created = await upsert_event(backends, event_id, spec)
     log.info("event saved", extra={"event_id": event_id, "new_event": created})
     return json_response(await read_event(backends, event_id), 201 if created else 200)
@@ -42,7 +42,7 @@ async def resume(request: Request) -> JsonResponse:
 async def _set_paused(request: Request, paused: bool) -> JsonResponse:
     require_admin(request)
     event_id = event_id_of(request)
-    backends = request.app.state.backends
+    backends = request.app.backends
     await set_paused(backends, event_id, paused)
     log.info("admissions paused" if paused else "admissions resumed", extra={"event_id": event_id})
     return json_response(await read_event(backends, event_id))

@@ -28,25 +28,25 @@ async def create_hold(request: Request) -> JsonResponse:
     event_id = event_id_of(request)
     claims = _access(request, event_id)
     body = await read_body(request, HoldRequest)
-    return json_response(await inventory.hold(request.app.state.backends, claims, body.slot_id, body.quantity), 201)
+    return json_response(await inventory.hold(request.app.backends, claims, body.slot_id, body.quantity), 201)
 
 
 async def confirm_hold(request: Request) -> JsonResponse:
     hold_id = resource_id_of(request, "hold_id", "hold_not_found")
     claims = _access(request)
     key = idempotency_key_of(request)
-    return json_response(await bookings.confirm(request.app.state.backends, claims, hold_id, key), 201)
+    return json_response(await bookings.confirm(request.app.backends, claims, hold_id, key), 201)
 
 
 async def delete_hold(request: Request) -> Response:
     hold_id = resource_id_of(request, "hold_id", "hold_not_found")
-    await inventory.release(request.app.state.backends, _access(request), hold_id)
+    await inventory.release(request.app.backends, _access(request), hold_id)
     return Response(status_code=204)
 
 
 async def get_booking(request: Request) -> JsonResponse:
     booking_id = resource_id_of(request, "booking_id", "booking_not_found")
-    return json_response(await bookings.get_booking(request.app.state.backends, _access(request), booking_id))
+    return json_response(await bookings.get_booking(request.app.backends, _access(request), booking_id))
 
 
 routes = [

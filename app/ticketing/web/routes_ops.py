@@ -17,7 +17,7 @@ async def healthz(request: Request) -> JsonResponse:
 
 
 async def readyz(request: Request) -> JsonResponse:
-    backends = request.app.state.backends
+    backends = request.app.backends
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS):
             await backends.redis.ping()

@@ -12,13 +12,13 @@ CLIENT_COOKIE_MAX_AGE = 7 * 24 * 3600
 
 
 async def get_event(request: Request) -> JsonResponse:
-    return json_response(await read_event(request.app.state.backends, event_id_of(request)))
+    return json_response(await read_event(request.app.backends, event_id_of(request)))
 
 
 async def join_queue(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     client_id, issued = client_id_of(request)
-    created, body = await queue.join(request.app.state.backends, event_id, client_id)
+    created, body = await queue.join(request.app.backends, event_id, client_id)
     metrics.labelled(metrics.QUEUE_JOINS, event_id, "new" if created else "again").inc()
     response = json_response(body, 201 if created else 200)
     if issued:
@@ -29,7 +29,7 @@ async def join_queue(request: Connection) -> JsonResponse:
 async def my_place(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     claims = verified(request, bearer_token(request), "ticket", event_id)
-    return json_response(await queue.status(request.app.state.backends, event_id, claims.client_id, claims.number))
+    return json_response(await queue.status(request.app.backends, event_id, claims.client_id, claims.number))
 
 
 # Also served ahead of Starlette's middleware and router (web/fast_routes.py); listed here too for 405s and HEAD.

@@ -46,7 +46,7 @@ def _wake_on_close(inbox: Mailbox, closed: asyncio.Task[None]) -> None:
 
 
 async def _push_place(websocket: WebSocket, event_id: str, claims: Claims, closed: asyncio.Task[None]) -> None:
-    backends, hub = websocket.app.state.backends, websocket.app.state.hub
+    backends, hub = websocket.app.backends, websocket.app.hub
     async with hub.subscribe(event_id, Serving) as inbox:
         _wake_on_close(inbox, closed)
         body = await queue.status(backends, event_id, claims.client_id, claims.number)
@@ -86,7 +86,7 @@ async def _push_queue(websocket: WebSocket, closed: asyncio.Task[None]) -> None:
 
 
 async def _push_availability(websocket: WebSocket, closed: asyncio.Task[None]) -> None:
-    backends, hub = websocket.app.state.backends, websocket.app.state.hub
+    backends, hub = websocket.app.backends, websocket.app.hub
     event_id = event_id_of(websocket)
     await read_event(backends, event_id)
     async with hub.subscribe(event_id, dict) as inbox:
