@@ -78,8 +78,8 @@ async def confirm(backends: Backends, claims: Claims, hold_id: str, idempotency_
         await backends.scripts.run("end_confirm", event_id, hold_id, existing["booking_id"] if same_hold else "", "retry")
         return _replay(existing, hold_id)
     await backends.scripts.run("end_confirm", event_id, hold_id, booking_id, "")
-    metrics.labelled(metrics.BOOKINGS, event_id).inc()
-    metrics.labelled(metrics.BOOKED_SEATS, event_id).inc(quantity)
+    metrics.BOOKINGS.inc(event_id)
+    metrics.BOOKED_SEATS.inc(event_id, amount=quantity)
     return {"booking_id": booking_id, "event_id": event_id, "slot_id": slot_id, "quantity": quantity,
             "client_id": claims.client_id}
 

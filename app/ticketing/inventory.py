@@ -37,7 +37,7 @@ async def hold(backends: Backends, claims: Claims, slot_id: str, quantity: int) 
     outcome, *rest = await event_script(
         backends, "hold", claims.event_id, claims.number, claims.client_id, slot_id, quantity, hold_id
     )
-    metrics.labelled(metrics.HOLDS, claims.event_id, outcome.decode()).inc()
+    metrics.HOLDS.inc(claims.event_id, outcome.decode())
     if outcome != b"ok":
         raise refusal(HOLD_REFUSALS, outcome)
     return {"hold_id": hold_id, "slot_id": slot_id, "quantity": quantity, "expires_at": iso_from_ms(int(rest[0]))}

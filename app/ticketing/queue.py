@@ -33,9 +33,8 @@ class Place(NamedTuple):
         return {"number": self.number, "position": position, "ahead": ahead, "eta_seconds": eta}
 
 
-async def _place(backends: Backends, script: str, event_id: str, client_id: str) -> Place | None:
-    """Runs `join` or `status`; None when the client has no place. Refreshes the queue state."""
-    result = await event_script(backends, script, event_id, client_id)
+def _place(backends: Backends, event_id: str, result: list[Any]) -> Place | None:
+    """The place in a `join` or `status` reply; None when the client has none. Refreshes the queue state."""
     if result[0] == b"unknown":
         return None
     place = Place.from_script(result)
@@ -45,7 +44,7 @@ async def _place(backends: Backends, script: str, event_id: str, client_id: str)
 
 async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool, dict[str, Any]]:
     """Returns (created, body). The same client keeps its ticket and number."""
-    place = await _place(backends, "join", event_id, client_id)
+    place = _place(backends, event_id, await event_script(backends, "join", event_id, client_id))
     assert place is not None, "join always gives a place"
     # the ticket carries the number, so position reads of waiting clients need no Redis
     ticket = backends.tokens.issue("ticket", event_id, client_id, place.number or 0)
@@ -59,7 +58,7 @@ async def status(backends: Backends, event_id: str, client_id: str, number: int 
     if state is not None:
         place: Place | None = Place("waiting", number, state.serving, state.admit_per_second, state.paused)
     else:
-        place = await _place(backends, "status", event_id, client_id)
+        place = _place(backends, event_id, await event_script(backends, "status", event_id, client_id))
     if place is None:
         raise ApiError(404, "not_in_queue", "this ticket has no place in the queue (it may have been reset); join again")
     body = place.public()

@@ -1,8 +1,8 @@
-"""The request-latency histogram's own arithmetic, as Prometheus reads it."""
+"""The lock-free metric collectors' own arithmetic, as Prometheus reads it."""
 
 from prometheus_client import CollectorRegistry, generate_latest
 
-from ticketing.metrics import RequestLatency
+from ticketing.metrics import LockFreeCounter, RequestLatency
 
 
 def exposed(latency: RequestLatency) -> dict[str, float]:
@@ -35,3 +35,23 @@ def test_buckets_are_cumulative_with_le_bounds_an_infinite_bucket_a_count_and_a_
 
 def test_nothing_observed_exposes_no_series() -> None:
     assert not any(name.startswith(RequestLatency.NAME) for name in exposed(RequestLatency()))
+
+
+def test_a_lock_free_counter_adds_up_per_label_values_and_is_exposed_as_a_counter() -> None:
+    registry = CollectorRegistry()
+    joins = LockFreeCounter("test_joins_total", "Joins", ["event", "outcome"], registry=registry)
+    joins.inc("ev-1", "new")
+    joins.inc("ev-1", "new")
+    joins.inc("ev-1", "again", amount=3)
+    joins.inc("ev-2", "new")
+    text = generate_latest(registry).decode()
+    assert "# TYPE test_joins_total counter" in text
+    assert 'test_joins_total{event="ev-1",outcome="new"} 2.0' in text
+    assert 'test_joins_total{event="ev-1",outcome="again"} 3.0' in text
+    assert 'test_joins_total{event="ev-2",outcome="new"} 1.0' in text
+
+
+def test_a_lock_free_counter_never_increased_exposes_no_sample() -> None:
+    registry = CollectorRegistry()
+    LockFreeCounter("test_idle_total", "Idle", ["event"], registry=registry)
+    assert [line for line in generate_latest(registry).decode().splitlines() if not line.startswith("#")] == []

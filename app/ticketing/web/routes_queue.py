@@ -19,7 +19,7 @@ async def join_queue(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     client_id, issued = client_id_of(request)
     created, body = await queue.join(request.app.backends, event_id, client_id)
-    metrics.labelled(metrics.QUEUE_JOINS, event_id, "new" if created else "again").inc()
+    metrics.QUEUE_JOINS.inc(event_id, "new" if created else "again")
     response = json_response(body, 201 if created else 200)
     if issued:
         response.set_cookie(CLIENT_COOKIE, client_id, CLIENT_COOKIE_MAX_AGE)
