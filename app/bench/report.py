@@ -33,6 +33,28 @@ def paired_ratio(parts: list[float], wholes: list[float]) -> float | None:
     return statistics.median(ratios) if ratios else None
 
 
+SUCCESS_STATUSES = frozenset({200, 201})
+
+
+def require_statuses(statuses: dict[Any, int], what: str,
+                     allowed: frozenset[int] = SUCCESS_STATUSES) -> None:
+    """A figure is only about the requests it names if they were answered as such: a load that the
+    app refused (a malformed client id, a stale ticket) would measure its error path instead.
+    `statuses` maps codes (ints, or strings after JSON) to counts."""
+    unexpected = {int(code): count for code, count in statuses.items() if int(code) not in allowed}
+    if unexpected or not statuses:
+        raise RuntimeError(f"{what} answered {dict(statuses) or 'nothing'}; "
+                           f"a measure counts only {sorted(allowed)}")
+
+
+def require_no_errors(errors: dict[str, int], what: str) -> None:
+    """The same for a wrk run: wrk counts answers of 400 and above as status errors by itself (a Lua
+    response hook, which would count each status, slows wrk down), beside socket errors and timeouts."""
+    failed = {kind: count for kind, count in errors.items() if count}
+    if failed:
+        raise RuntimeError(f"{what} had errors {failed}; a measure counts only answered requests below 400")
+
+
 @dataclass(frozen=True)
 class Sizing:
     rps_per_vcpu: float

@@ -22,7 +22,7 @@ from app.bench import processes
 from app.bench.api import HOT_SLOT, Api, event_spec, holds_path, queue_path
 from app.bench.processes import CpuSplit
 from app.bench.profile import record_during
-from app.bench.report import paired_ratio
+from app.bench.report import paired_ratio, require_no_errors, require_statuses
 from app.bench.wrk import WrkResult, run_wrk
 
 HOST = "127.0.0.1"
@@ -53,6 +53,7 @@ class Bench:
 
     def ceiling_run(self, script: str, script_args: list[str]) -> WrkResult:
         result = self.wrk(self.ceiling_url, script, script_args)
+        require_no_errors(result.errors, f"the ceiling under the {script} load")
         self.ceiling_runs.append(result)
         return result
 
@@ -94,6 +95,7 @@ def side_by_side(bench: Bench, app: RunningApp, script: str, script_args: list[s
     for _ in range(bench.args.rounds):
         ceiling_runs.append(bench.ceiling_run(script, script_args))
         runs.append(bench.wrk(app.url, script, script_args))
+        require_no_errors(runs[-1].errors, f"{script} under wrk")
     return figures(best(runs)) | {
         "rounds_rps": [round(run.rps) for run in runs],
         "ceiling_rounds_rps": [round(run.rps) for run in ceiling_runs],
@@ -161,6 +163,11 @@ async def waiting_tickets(bench: Bench, app: RunningApp, event_id: str, tag: str
     return write_lines(bench.args.out / f"tickets-{event_id}.txt", tickets)
 
 
+def open_loop_client_prefix(nonce: str, fraction: float) -> str:
+    """Client ids are letters, digits, '-' and '_': a fraction's '.' would get every request a 400."""
+    return f"{nonce}-open{fraction * 100:.0f}-"
+
+
 async def enqueue(bench: Bench, app: RunningApp) -> dict:
     event_id = await queue_event(app.api, f"entry-{bench.nonce}", 1, 1, paused=True)
     saturated = await asyncio.to_thread(side_by_side, bench, app, "enqueue",
@@ -172,8 +179,9 @@ async def enqueue(bench: Bench, app: RunningApp) -> dict:
     for fraction in OPEN_LOOP_FRACTIONS:
         at_load = await asyncio.to_thread(run_child, "app.bench.open_loop", [
             "--host", HOST, "--port", str(app.port), "--path", queue_path(event_id),
-            "--client-prefix", f"{bench.nonce}-open{fraction}-", "--rate", f"{fraction * sustained_rps:.0f}",
-            "--duration", str(bench.args.duration)], bench.split)
+            "--client-prefix", open_loop_client_prefix(bench.nonce, fraction),
+            "--rate", f"{fraction * sustained_rps:.0f}", "--duration", str(bench.args.duration)], bench.split)
+        require_statuses(at_load["statuses"], f"queue entry at {fraction:.0%} load")
         curve.append(at_load | {"fraction_of_median_round": fraction})
     under_slo = [point["achieved_rps"] for point in curve
                  if point["p99_ms"] is not None and point["p99_ms"] < LATENCY_SLO_MS]
@@ -219,6 +227,8 @@ async def booking(bench: Bench, app: RunningApp) -> dict:
     race_result = await asyncio.to_thread(run_wrk, app.url, "holds",
                                           [holds_path(race), str(race_tokens), body],
                                           RACE_DURATION_S, bench.args.connections, bench.split.load)
+    require_statuses(result.statuses, "holds on the hot slot", frozenset({201}))
+    require_statuses(race_result.statuses, "holds in the race", frozenset({201, 409}))
     held = race_result.statuses.get(201, 0)
     remaining = remaining_seats(await app.api.event(race))
     return {"holds_per_s": result.statuses.get(201, 0) / result.duration_s,

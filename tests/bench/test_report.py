@@ -6,10 +6,13 @@ import pytest
 
 from app.bench.quantities import chart_cpu_limit, cpu_cores
 from app.bench.profile import parse_collapsed, self_by_package, top_inclusive, top_self
+from app.bench.open_loop import OpenLoop
 from app.bench.report import (REFERENCE_RPS_PER_VCPU, TARGETS, lookup, markdown_table, paired_ratio, percentile,
-                              profile_text,
-                              ratio, size_for_target, sizing_text)
+                              profile_text, ratio, require_no_errors, require_statuses, size_for_target,
+                              sizing_text)
+from app.bench.scenarios import OPEN_LOOP_FRACTIONS, open_loop_client_prefix
 from app.bench.plot import write_plot
+from ticketing.web.inputs import CLIENT_ID_RE
 from app.bench.wrk import parse_result
 
 
@@ -165,3 +168,28 @@ def test_the_plot_is_written_for_a_full_run_and_for_one_that_stopped_after_the_c
         path = tmp_path / f"{name}.png"
         write_plot(results, path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_a_load_answered_with_anything_but_the_measured_statuses_stops_the_bench():
+    require_statuses({"201": 900, "200": 100}, "queue entry")
+    require_statuses({201: 10, 409: 5000}, "the race", frozenset({201, 409}))
+    with pytest.raises(RuntimeError, match=r"queue entry at 80% load answered \{'400': 64184\}"):
+        require_statuses({"400": 64184}, "queue entry at 80% load")
+    with pytest.raises(RuntimeError, match="answered nothing"):
+        require_statuses({}, "queue entry")
+    with pytest.raises(RuntimeError, match="the hot slot"):
+        require_statuses({201: 10, 409: 1}, "holds on the hot slot", frozenset({201}))
+
+
+def test_a_wrk_run_with_status_or_socket_errors_stops_the_bench():
+    require_no_errors({"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, "position")
+    with pytest.raises(RuntimeError, match=r"position under wrk had errors \{'status': 12\}"):
+        require_no_errors({"connect": 0, "read": 0, "write": 0, "status": 12, "timeout": 0}, "position under wrk")
+
+
+@pytest.mark.parametrize("fraction", OPEN_LOOP_FRACTIONS)
+def test_open_loop_clients_have_ids_the_app_accepts(fraction):
+    generator = OpenLoop("/api/v1/events/e/queue", open_loop_client_prefix("0a1b2c3d", fraction), "127.0.0.1")
+    request = generator.request().decode()
+    client_id = request.split("X-Client-Id: ")[1].split("\r\n")[0]
+    assert CLIENT_ID_RE.match(client_id), client_id
