@@ -162,7 +162,8 @@ async def measure(args: argparse.Namespace) -> dict:
         "deflate": any(socket.deflate for socket in sockets),
         "rss_before_bytes": rss_before, "rss_after_bytes": rss_after,
         "bytes_per_connection": (rss_after - rss_before) / len(sockets) if sockets else None,
-        "resume_call_ms": resume_ms, "pushed": len(delays_ms), "push_p50_ms": percentile(delays_ms, 50),
+        "resume_call_ms": resume_ms, "pushed": len(delays_ms), "missed_pushes": len(sockets) - len(delays_ms),
+        "push_p50_ms": percentile(delays_ms, 50),
         "push_p99_ms": percentile(delays_ms, 99), "push_max_ms": delays_ms[-1] if delays_ms else None,
     }
 

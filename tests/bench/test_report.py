@@ -72,11 +72,12 @@ def test_lookup_follows_dotted_keys_and_misses_to_none():
 def test_markdown_marks_targets_met_missed_and_unmeasured():
     results = {"ceiling": {"rps": 20_000.0},
                "enqueue": {"rps": 12_000.0, "ratio_to_ceiling": 0.6, "p99_ms_at_80pct_load": 80.0},
-               "booking": {"oversold": 0}}
+               "booking": {"oversold": 0}, "websocket": {"push_p99_ms": 400.0, "missed_pushes": 3}}
     rows = {line.split(" | ")[0].lstrip("| "): line for line in markdown_table(results).splitlines()}
     assert rows["queue entry / ceiling (median of paired rounds)"].endswith("| 0.60 | >= 0.5 | yes |")
     assert rows["queue entry p99 ms at 80% load"].endswith("| 80.00 | < 50 ms | no |")
     assert rows["oversold seats"].endswith("| 0 | = 0 | yes |")
+    assert rows["connected clients the push never reached"].endswith("| 3 | = 0 | no |")
     assert rows["position reads / ceiling (median of paired rounds)"].endswith("| not measured | >= 0.7 | not measured |")
     assert rows["ceiling (bare ASGI) rps"].startswith("| ceiling (bare ASGI) rps | 20,000 |")
 
