@@ -12,6 +12,7 @@ import os
 import secrets
 import statistics
 import sys
+import tempfile
 from argparse import Namespace
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Bench:
     split: CpuSplit
     args: Namespace
     ceiling_url: str
+    inputs: Path  # the tickets and tokens wrk sends: bearer credentials, gone after the run
     nonce: str = field(default_factory=lambda: secrets.token_hex(4))
     ceiling_runs: list[WrkResult] = field(default_factory=list)
 
@@ -160,7 +162,7 @@ def write_lines(path: Path, lines: list[str]) -> Path:
 async def waiting_tickets(bench: Bench, app: RunningApp, event_id: str, tag: str) -> Path:
     tickets = await app.api.enqueue_many(
         event_id, [f"{bench.nonce}-{tag}-{index}" for index in range(POSITION_TICKETS)])
-    return write_lines(bench.args.out / f"tickets-{event_id}.txt", tickets)
+    return write_lines(bench.inputs / f"tickets-{event_id}.txt", tickets)
 
 
 def open_loop_client_prefix(nonce: str, fraction: float) -> str:
@@ -202,7 +204,7 @@ async def admitted_tokens(bench: Bench, app: RunningApp, event_id: str) -> Path:
     tickets = await app.api.enqueue_many(event_id, [f"{bench.nonce}-{event_id}-{index}"
                                                     for index in range(HOLD_CLIENTS)])
     tokens = await app.api.access_tokens(event_id, tickets, timeout_s=60)
-    return write_lines(bench.args.out / f"tokens-{event_id}.txt", tokens)
+    return write_lines(bench.inputs / f"tokens-{event_id}.txt", tokens)
 
 
 def remaining_seats(event: dict) -> int:
@@ -274,8 +276,8 @@ SCENARIOS = (("enqueue", enqueue), ("position", position), ("booking", booking),
 
 async def run_all(split: CpuSplit, args: Namespace, results: dict) -> None:
     """Fills `results` scenario by scenario, so a failure keeps what was measured before it."""
-    with running_ceiling(split, args.out) as ceiling_url:
-        bench = Bench(split, args, ceiling_url)
+    with running_ceiling(split, args.out) as ceiling_url, tempfile.TemporaryDirectory(prefix="bench-") as inputs:
+        bench = Bench(split, args, ceiling_url, Path(inputs))
         try:
             await asyncio.to_thread(bench.ceiling_run, "enqueue",
                                     [queue_path("ceiling"), bench.nonce])
