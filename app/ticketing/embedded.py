@@ -3,20 +3,27 @@ temporary folder, on free ports.
 
 Used by `ticketing serve` without URLs and by the tests. PostgreSQL refuses to run as root, so
 as root its processes run as the `postgres` (or `nobody`) user.
+
+Each server runs in a process group of its own: a Ctrl-C, which the terminal sends to its whole
+foreground group, reaches only the app, which shuts down gracefully (in-flight requests still have
+Redis and PostgreSQL) and then stops its servers. On Linux each server also gets SIGTERM when the
+process that started it dies, so none outlives a killed app or test run.
 """
 
+import ctypes
 import glob
 import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 START_TIMEOUT_SECONDS = 30.0
 
@@ -51,6 +58,26 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, log_p
     raise EmbeddedServerError(f"{name} did not listen on port {port} within {START_TIMEOUT_SECONDS:.0f}s")
 
 
+PR_SET_PDEATHSIG = 1
+# Looked up here: in the forked child, before exec, only already-resolved calls are safe.
+_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
+
+
+def _stops_with_starter() -> None:
+    """A child's last step before exec (after any change of user, which would clear it): SIGTERM when
+    the thread that started it ends. Without prctl (not Linux) the server's own group still keeps it
+    from a terminal's Ctrl-C, and `stop` still stops it."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _start_server(argv: list[str], log: int | IO[bytes],
+                  run_as: tuple[int, int] | None = None) -> subprocess.Popen[bytes]:
+    uid, gid = run_as or (None, None)
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, process_group=0,
+                            preexec_fn=_stops_with_starter, user=uid, group=gid)
+
+
 def _stop(process: subprocess.Popen[bytes] | None, kill: bool = False) -> None:
     if process is None or process.poll() is not None:
         return
@@ -76,11 +103,11 @@ class EmbeddedRedis:
     def start(self) -> None:
         """Starts (or restarts, on the same port) an empty, non-persistent redis-server."""
         log_path = self.folder / "redis.log"
-        self.process = subprocess.Popen(
+        self.process = _start_server(
             [_find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.folder), "--logfile", str(log_path), "--maxclients", "10000",
              *self.extra_args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            subprocess.DEVNULL,
         )
         _wait_for_port(self.port, self.process, "redis-server", log_path)
 
@@ -162,8 +189,8 @@ class EmbeddedRedisCluster:
             node.stop(kill)
 
 
-def _postgres_user() -> Callable[[], None] | None:
-    """As root, a function that drops the child process to an unprivileged user."""
+def _postgres_user() -> tuple[int, int] | None:
+    """As root, the (uid, gid) of an unprivileged user for PostgreSQL's processes."""
     if os.geteuid() != 0:
         return None
     for name in ("postgres", "nobody"):
@@ -171,12 +198,7 @@ def _postgres_user() -> Callable[[], None] | None:
             user = pwd.getpwnam(name)
         except KeyError:
             continue
-
-        def drop_privileges(user: pwd.struct_passwd = user) -> None:
-            os.setgid(user.pw_gid)
-            os.setuid(user.pw_uid)
-
-        return drop_privileges
+        return user.pw_uid, user.pw_gid
     raise EmbeddedServerError("running as root needs a 'postgres' or 'nobody' user to run PostgreSQL")
 
 
@@ -192,20 +214,21 @@ class EmbeddedPostgres:
 
     def start(self) -> None:
         data, log_path = self.folder / "pgdata", self.folder / "postgres.log"
-        demote = _postgres_user()
-        if demote is not None:
+        run_as = _postgres_user()
+        if run_as is not None:
             os.chmod(self.folder, 0o777)
         if not data.exists():
+            uid, gid = run_as or (None, None)
             subprocess.run(
                 [_find_binary("initdb"), "-D", str(data), "-U", "ticketing", "--auth=trust", "-E", "UTF8",
                  "--no-sync", "--no-instructions"],
-                check=True, capture_output=True, preexec_fn=demote,
+                check=True, capture_output=True, user=uid, group=gid,
             )
         with open(log_path, "ab") as log_file:
-            self.process = subprocess.Popen(
+            self.process = _start_server(
                 [_find_binary("postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
                  "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"],
-                stdout=log_file, stderr=subprocess.STDOUT, preexec_fn=demote,
+                log_file, run_as,
             )
         _wait_for_port(self.port, self.process, "postgres", log_path)
         self._wait_until_accepting()
@@ -225,7 +248,8 @@ class EmbeddedPostgres:
 
 @dataclass
 class EmbeddedServers:
-    """A Redis and a PostgreSQL in one temporary folder, removed on stop."""
+    """A Redis and a PostgreSQL in one temporary folder, removed on stop. Start them from a thread
+    that lives as long as they should: on Linux they stop when it ends."""
 
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ticketing-")))
     redis: EmbeddedRedis = field(init=False)

@@ -2,11 +2,13 @@
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,10 +42,10 @@ def _children(parent: int) -> list[int]:
     return children
 
 
-def test_serve_without_urls_runs_private_servers_and_cleans_up_on_sigterm() -> None:
-    port = free_port()
+def _serve_with_private_servers(port: int, **popen: Any) -> tuple[subprocess.Popen[str], Path]:
+    """`ticketing serve` without URLs, once its demo event answers; and its private servers' folder."""
     server = subprocess.Popen([*TICKETING, "serve", "--port", str(port)], env=_env_without_ticketing(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
     try:
         banner = [server.stdout.readline() for _ in range(6)]
         folder = Path(re.search(r"private servers in (\S+)", banner[0]).group(1))
@@ -59,6 +61,24 @@ def test_serve_without_urls_runs_private_servers_and_cleans_up_on_sigterm() -> N
             assert time.monotonic() < deadline, "serve did not come up"
             time.sleep(0.2)
         assert event.json()["slots"], "the demo event is seeded"
+    except BaseException:
+        server.kill()
+        raise
+    return server, folder
+
+
+def _wait_gone(pids: list[int], timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(_pid_alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_serve_without_urls_runs_private_servers_and_cleans_up_on_sigterm() -> None:
+    server, folder = _serve_with_private_servers(free_port())
+    try:
         server_pids = _children(server.pid)
         assert server_pids, "redis-server and postgres run as children"
         server.send_signal(signal.SIGTERM)
@@ -68,6 +88,36 @@ def test_serve_without_urls_runs_private_servers_and_cleans_up_on_sigterm() -> N
             server.kill()
     assert not folder.exists(), "the temporary folder is removed"
     assert not any(_pid_alive(pid) for pid in server_pids), "private servers are stopped"
+
+
+def test_a_ctrl_c_to_the_terminal_reaches_only_the_app_which_stops_its_servers_after_shutting_down() -> None:
+    # a terminal sends SIGINT to its whole foreground process group: here, the session serve leads
+    server, folder = _serve_with_private_servers(free_port(), start_new_session=True)
+    try:
+        server_pids = _children(server.pid)
+        os.killpg(server.pid, signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert "Application shutdown complete" in output
+    assert '"level":"error"' not in output, "Redis and PostgreSQL were there until the app had stopped"
+    assert not folder.exists()
+    assert _wait_gone(server_pids), "private servers are stopped"
+
+
+def test_private_servers_do_not_outlive_a_killed_app() -> None:
+    server, folder = _serve_with_private_servers(free_port())
+    try:
+        server_pids = _children(server.pid)
+        assert server_pids
+        server.kill()
+        server.wait(timeout=10)
+        assert _wait_gone(server_pids), "redis-server and postgres got SIGTERM when their parent died"
+    finally:
+        if server.poll() is None:
+            server.kill()
+        shutil.rmtree(folder, ignore_errors=True)  # nobody was left to remove it
 
 
 def test_serve_names_a_missing_or_malformed_setting() -> None:
