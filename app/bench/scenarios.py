@@ -2,8 +2,9 @@
 the load CPUs, and returns its figures.
 
 The ceiling server stays up beside the app, and every throughput run against the app is paired with a
-run of the same requests against the ceiling, round after round; the best round of each is kept. Other
-work on the machine can only slow a run down, so the best of interleaved rounds is the fairest ratio.
+run of the same requests against the ceiling, round after round. The app's best round is its reported
+rps (other work on the machine only ever slows a run down); the ratio to the ceiling is the median of
+the paired rounds' ratios, since a slow spell slows both runs of a pair (report.paired_ratio).
 """
 import asyncio
 import functools
@@ -185,8 +186,8 @@ async def enqueue(bench: Bench, app: RunningApp) -> dict:
             "--rate", f"{fraction * sustained_rps:.0f}", "--duration", str(bench.args.duration)], bench.split)
         require_statuses(at_load["statuses"], f"queue entry at {fraction:.0%} load")
         curve.append(at_load | {"fraction_of_median_round": fraction})
-    under_slo = [point["achieved_rps"] for point in curve
-                 if point["p99_ms"] is not None and point["p99_ms"] < LATENCY_SLO_MS]
+    # every point has latencies: require_statuses refused one that completed nothing
+    under_slo = [point["achieved_rps"] for point in curve if point["p99_ms"] < LATENCY_SLO_MS]
     at_load = curve[OPEN_LOOP_FRACTIONS.index(LOAD_FRACTION)]
     return saturated | {"median_round_rps": sustained_rps, "open_loop": curve,
                         "p99_ms_at_80pct_load": at_load["p99_ms"],
