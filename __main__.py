@@ -17,28 +17,67 @@ prefix = f"ticketing-{config.environment}"
 primary = pulumi.StackReference(config.dr.primary_stack) if config.dr else None
 
 network = Network(f"{prefix}-network", config.network, config.region, config.tags("network"))
-edge = Edge(f"{prefix}-edge", config.edge, network.vpc_id, network.cidr, network.public_subnet_ids, config.tags("edge"))
+edge = Edge(
+    f"{prefix}-edge",
+    config.edge,
+    network.vpc_id,
+    network.cidr,
+    network.public_subnet_ids,
+    config.tags("edge"),
+)
 cluster = Cluster(
-    f"{prefix}-eks", config.cluster, config.region, network.vpc_id, network.private_subnet_ids,
-    [edge.target_group.arn], edge.security_group.id, config.tags("cluster"),
+    f"{prefix}-eks",
+    config.cluster,
+    config.region,
+    network.vpc_id,
+    network.private_subnet_ids,
+    [edge.target_group.arn],
+    edge.security_group.id,
+    config.tags("cluster"),
 )
 cache = Cache(
-    f"{prefix}-redis", config.cache, config.region, network.vpc_id, network.private_subnet_ids,
-    cluster.security_group_id, config.secrets.redis_auth_token, config.tags("cache"),
+    f"{prefix}-redis",
+    config.cache,
+    config.region,
+    network.vpc_id,
+    network.private_subnet_ids,
+    cluster.security_group_id,
+    config.secrets.redis_auth_token,
+    config.tags("cache"),
 )
 database = Database(
-    f"{prefix}-aurora", config.database, config.region, network.vpc_id, network.private_subnet_ids,
-    cluster.security_group_id, config.secrets.database_password, config.tags("database"),
-    primary_global_cluster_identifier=primary.require_output("auroraGlobalClusterIdentifier") if primary else None,
+    f"{prefix}-aurora",
+    config.database,
+    config.region,
+    network.vpc_id,
+    network.private_subnet_ids,
+    cluster.security_group_id,
+    config.secrets.database_password,
+    config.tags("database"),
+    primary_global_cluster_identifier=(
+        primary.require_output("auroraGlobalClusterIdentifier") if primary else None
+    ),
 )
 services = Services(
-    f"{prefix}-services", config.services,
-    AppSecrets(cache.url, database.url, config.secrets.admin_token, config.secrets.token_signing_secret), cache.client_env,
-    cluster.provider, cluster.oidc_provider_arn, cluster.oidc_provider_url, edge.target_group.arn,
-    config.edge.public_hostname, edge.certificate_arn, edge.web_acl.arn, config.tags("services"),
+    f"{prefix}-services",
+    config.services,
+    AppSecrets(
+        cache.url, database.url, config.secrets.admin_token, config.secrets.token_signing_secret
+    ),
+    cache.client_env,
+    cluster.provider,
+    cluster.oidc_provider_arn,
+    cluster.oidc_provider_url,
+    edge.target_group.arn,
+    config.edge.public_hostname,
+    edge.certificate_arn,
+    edge.web_acl.arn,
+    config.tags("services"),
 )
 alerting = Alerting(
-    f"{prefix}-alerting", config.alerting, config.region,
+    f"{prefix}-alerting",
+    config.alerting,
+    config.region,
     Watched(
         alb_arn_suffix=edge.alb.arn_suffix,
         target_group_arn_suffix=edge.target_group.arn_suffix,
@@ -53,17 +92,31 @@ alerting = Alerting(
 if config.routing is not None and primary is not None:
     primary_stack = config.dr.primary_stack.rsplit("/", 1)[-1]
     routing = Routing(
-        f"{prefix}-routing", config.routing,
-        endpoints={primary_stack: primary.require_output("ingressHostname"), pulumi.get_stack(): edge.dns_name},
-        alarm_topic_arn=None,  # health-check alarms live in us-east-1; routing makes its own topic there
+        f"{prefix}-routing",
+        config.routing,
+        endpoints={
+            primary_stack: primary.require_output("ingressHostname"),
+            pulumi.get_stack(): edge.dns_name,
+        },
+        # health-check alarms live in us-east-1; routing makes its own topic there
+        alarm_topic_arn=None,
         tags=config.tags("routing"),
         alarm_subscriptions=[("email", email) for email in config.alerting.emails],
-        endpoint_zone_ids={primary_stack: primary.require_output("albZoneId"), pulumi.get_stack(): edge.zone_id},
+        endpoint_zone_ids={
+            primary_stack: primary.require_output("albZoneId"),
+            pulumi.get_stack(): edge.zone_id,
+        },
     )
-    pulumi.export("routing", {
-        "weights": routing.weights, "healthChecks": routing.health_check_ids, "recordName": routing.record_fqdn,
-        "alarmTopicArn": routing.alarm_topic_arn, "routingControls": routing.routing_control_arns,
-    })
+    pulumi.export(
+        "routing",
+        {
+            "weights": routing.weights,
+            "healthChecks": routing.health_check_ids,
+            "recordName": routing.record_fqdn,
+            "alarmTopicArn": routing.alarm_topic_arn,
+            "routingControls": routing.routing_control_arns,
+        },
+    )
 
 pulumi.export("region", config.region)
 pulumi.export("environment", config.environment)

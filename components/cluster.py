@@ -5,7 +5,7 @@ cluster-autoscaler) from their Helm charts."""
 from __future__ import annotations
 
 import json
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -26,22 +26,51 @@ NODE_MANAGED_POLICIES = (
 )
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 ADDON_NAMESPACE = "kube-system"
-LOAD_BALANCER_CONTROLLER_CHART = ("aws-load-balancer-controller", "1.13.4", "https://aws.github.io/eks-charts")
-METRICS_SERVER_CHART = ("metrics-server", "3.12.2", "https://kubernetes-sigs.github.io/metrics-server/")
-CLUSTER_AUTOSCALER_CHART = ("cluster-autoscaler", "9.50.1", "https://kubernetes.github.io/autoscaler")
+LOAD_BALANCER_CONTROLLER_CHART = (
+    "aws-load-balancer-controller",
+    "1.13.4",
+    "https://aws.github.io/eks-charts",
+)
+METRICS_SERVER_CHART = (
+    "metrics-server",
+    "3.12.2",
+    "https://kubernetes-sigs.github.io/metrics-server/",
+)
+CLUSTER_AUTOSCALER_CHART = (
+    "cluster-autoscaler",
+    "9.50.1",
+    "https://kubernetes.github.io/autoscaler",
+)
 # Read-only calls that AWS does not scope to a resource: the only statements with Resource "*".
 LOAD_BALANCER_CONTROLLER_READS = (
-    "ec2:DescribeAvailabilityZones", "ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSecurityGroups",
-    "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeTags", "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTags",
-    "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes",
-    "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeInstances",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeTags",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
     "elasticloadbalancing:DescribeListenerAttributes",
 )
 CLUSTER_AUTOSCALER_READS = (
-    "autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeLaunchConfigurations",
-    "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
-    "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements", "eks:DescribeNodegroup",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeAutoScalingInstances",
+    "autoscaling:DescribeLaunchConfigurations",
+    "autoscaling:DescribeScalingActivities",
+    "autoscaling:DescribeTags",
+    "ec2:DescribeImages",
+    "ec2:DescribeInstanceTypes",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:GetInstanceTypesFromInstanceRequirements",
+    "eks:DescribeNodegroup",
 )
 
 
@@ -50,24 +79,49 @@ def _policy(statements: list[dict]) -> str:
 
 
 def load_balancer_controller_policy(target_group_arns: Sequence[str]) -> str:
-    """Enough for TargetGroupBinding (the ALB itself is a Pulumi resource): register pods in our target groups."""
-    return _policy([
-        {"Effect": "Allow", "Action": list(LOAD_BALANCER_CONTROLLER_READS), "Resource": "*"},
-        {"Effect": "Allow", "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"], "Resource": list(target_group_arns)},
-    ])
+    """Enough for TargetGroupBinding (the ALB itself is a Pulumi resource): register pods in our
+    target groups.
+    """
+    return _policy(
+        [
+            {"Effect": "Allow", "Action": list(LOAD_BALANCER_CONTROLLER_READS), "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "elasticloadbalancing:RegisterTargets",
+                    "elasticloadbalancing:DeregisterTargets",
+                ],
+                "Resource": list(target_group_arns),
+            },
+        ]
+    )
 
 
-def cluster_autoscaler_policy(region: str, account_id: str, cluster_name: str, node_group_names: Sequence[str]) -> str:
-    groups = [f"arn:aws:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/eks-{name}-*" for name in node_group_names]
-    return _policy([
-        {"Effect": "Allow", "Action": list(CLUSTER_AUTOSCALER_READS), "Resource": "*"},
-        {
-            "Effect": "Allow",
-            "Action": ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
-            "Resource": groups,
-            "Condition": {"StringEquals": {f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"}},
-        },
-    ])
+def cluster_autoscaler_policy(
+    region: str, account_id: str, cluster_name: str, node_group_names: Sequence[str]
+) -> str:
+    groups = [
+        f"arn:aws:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/eks-{name}-*"
+        for name in node_group_names
+    ]
+    return _policy(
+        [
+            {"Effect": "Allow", "Action": list(CLUSTER_AUTOSCALER_READS), "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "autoscaling:SetDesiredCapacity",
+                    "autoscaling:TerminateInstanceInAutoScalingGroup",
+                ],
+                "Resource": groups,
+                "Condition": {
+                    "StringEquals": {
+                        f"aws:ResourceTag/k8s.io/cluster-autoscaler/{cluster_name}": "owned"
+                    }
+                },
+            },
+        ]
+    )
 
 
 class Cluster(pulumi.ComponentResource):
@@ -88,15 +142,26 @@ class Cluster(pulumi.ComponentResource):
         self._tags = dict(tags)
         self.cluster_name = name
         account_id = aws.get_caller_identity_output().account_id
-        autoscaling_role = account_id.apply(lambda account: f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
+        autoscaling_role = account_id.apply(
+            lambda account: (
+                f"arn:aws:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+            )
+        )
         self.key = encryption_key(
-            name, "EKS secrets envelope encryption and node volumes", self, self._tags,
-            service_principals=[f"logs.{region}.amazonaws.com"], role_arns=[autoscaling_role],
+            name,
+            "EKS secrets envelope encryption and node volumes",
+            self,
+            self._tags,
+            service_principals=[f"logs.{region}.amazonaws.com"],
+            role_arns=[autoscaling_role],
         )
         # Created before the cluster, or EKS creates it unencrypted and without retention.
         control_plane_logs = aws.cloudwatch.LogGroup(
-            f"{name}-control-plane-logs", name=f"/aws/eks/{self.cluster_name}/cluster",
-            retention_in_days=config.log_retention_days, kms_key_id=self.key.arn, tags=self._tags,
+            f"{name}-control-plane-logs",
+            name=f"/aws/eks/{self.cluster_name}/cluster",
+            retention_in_days=config.log_retention_days,
+            kms_key_id=self.key.arn,
+            tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.node_role = self._node_role()
@@ -116,69 +181,135 @@ class Cluster(pulumi.ComponentResource):
             skip_default_security_groups=True,
             authentication_mode=eks.AuthenticationMode.API,
             access_entries={
-                "nodes": eks.AccessEntryArgs(principal_arn=self.node_role.arn, type=eks.AccessEntryType.EC2_LINUX),
+                "nodes": eks.AccessEntryArgs(
+                    principal_arn=self.node_role.arn,
+                    type=eks.AccessEntryType.EC2_LINUX,
+                ),
                 **{
                     f"admin-{index}": eks.AccessEntryArgs(
                         principal_arn=arn,
-                        access_policies={"cluster-admin": eks.AccessPolicyAssociationArgs(policy_arn=CLUSTER_ADMIN_POLICY, access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"))},
+                        access_policies={
+                            "cluster-admin": eks.AccessPolicyAssociationArgs(
+                                policy_arn=CLUSTER_ADMIN_POLICY,
+                                access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(
+                                    type="cluster"
+                                ),
+                            )
+                        },
                     )
                     for index, arn in enumerate(config.admin_role_arns)
                 },
             },
             tags=self._tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[control_plane_logs]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[control_plane_logs],
+            ),
         )
         self.node_groups = {
             "system": self._node_group("system", config.system_nodes, private_subnet_ids),
             "app": self._node_group("app", config.app_nodes, private_subnet_ids),
         }
-        self.asg_names = {pool: group.node_group.apply(lambda node_group: node_group.resources[0].autoscaling_groups[0].name) for pool, group in self.node_groups.items()}
-        # With skip_default_security_groups the EKS-created group is on every managed node and pod ENI.
+        self.asg_names = {
+            pool: group.node_group.apply(
+                lambda node_group: node_group.resources[0].autoscaling_groups[0].name
+            )
+            for pool, group in self.node_groups.items()
+        }
+        # With skip_default_security_groups the EKS-created group is on every managed node
+        # and pod ENI.
         self.security_group_id = self.eks.cluster_security_group_id
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-pods-from-alb", security_group_id=self.security_group_id, referenced_security_group_id=alb_security_group_id,
-            ip_protocol="tcp", from_port=APP_PORT, to_port=APP_PORT, description="ALB to the ticketing pods", tags=self._tags,
+            f"{name}-pods-from-alb",
+            security_group_id=self.security_group_id,
+            referenced_security_group_id=alb_security_group_id,
+            ip_protocol="tcp",
+            from_port=APP_PORT,
+            to_port=APP_PORT,
+            description="ALB to the ticketing pods",
+            tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.oidc_provider_arn = self.eks.oidc_provider_arn
         self.oidc_provider_url = self.eks.oidc_provider_url
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.eks.kubeconfig_json, enable_server_side_apply=True, opts=pulumi.ResourceOptions(parent=self))
+        self.provider = k8s.Provider(
+            f"{name}-k8s",
+            kubeconfig=self.eks.kubeconfig_json,
+            enable_server_side_apply=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self._addons(region, vpc_id, account_id, target_group_arns, config.version)
-        self.register_outputs({
-            "clusterName": self.cluster_name,
-            "oidcProviderArn": self.oidc_provider_arn,
-            "securityGroupId": self.security_group_id,
-            "kubeconfig": pulumi.Output.secret(self.eks.kubeconfig_json),
-        })
+        self.register_outputs(
+            {
+                "clusterName": self.cluster_name,
+                "oidcProviderArn": self.oidc_provider_arn,
+                "securityGroupId": self.security_group_id,
+                "kubeconfig": pulumi.Output.secret(self.eks.kubeconfig_json),
+            }
+        )
 
     def _node_role(self) -> aws.iam.Role:
         role = aws.iam.Role(
             f"{self._name}-node-role",
-            assume_role_policy=_policy([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]),
+            assume_role_policy=_policy(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "ec2.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ]
+            ),
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         for policy_arn in NODE_MANAGED_POLICIES:
             short = policy_arn.rsplit("/", 1)[-1].lower().replace("_", "-")
-            aws.iam.RolePolicyAttachment(f"{self._name}-node-{short}", role=role.name, policy_arn=policy_arn, opts=pulumi.ResourceOptions(parent=self))
+            aws.iam.RolePolicyAttachment(
+                f"{self._name}-node-{short}",
+                role=role.name,
+                policy_arn=policy_arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         return role
 
     def _launch_template(self, disk_size_gb: int, pool: str) -> aws.ec2.LaunchTemplate:
-        # Hop limit 1 keeps pods off the node's instance credentials: they get AWS access through IRSA only.
+        # Hop limit 1 keeps pods off the node's instance credentials: they get AWS access
+        # through IRSA only.
         return aws.ec2.LaunchTemplate(
             f"{self._name}-{pool}-nodes-lt",
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1),
-            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                device_name="/dev/xvda",
-                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=disk_size_gb, volume_type="gp3", encrypted="true", kms_key_id=self.key.arn, delete_on_termination="true"),
-            )],
-            tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=self._tags) for kind in ("instance", "volume")],
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name="/dev/xvda",
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=disk_size_gb,
+                        volume_type="gp3",
+                        encrypted="true",
+                        kms_key_id=self.key.arn,
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type=kind,
+                    tags=self._tags,
+                )
+                for kind in ("instance", "volume")
+            ],
             update_default_version=True,
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _node_group(self, pool: str, config: NodeGroupConfig, subnet_ids: Sequence[pulumi.Input[str]]) -> eks.ManagedNodeGroup:
+    def _node_group(
+        self, pool: str, config: NodeGroupConfig, subnet_ids: Sequence[pulumi.Input[str]]
+    ) -> eks.ManagedNodeGroup:
         launch_template = self._launch_template(config.disk_size_gb, pool)
         return eks.ManagedNodeGroup(
             f"{self._name}-{pool}-nodes",
@@ -188,43 +319,98 @@ class Cluster(pulumi.ComponentResource):
             subnet_ids=list(subnet_ids),
             instance_types=list(config.instance_types),
             capacity_type=config.capacity_type,
-            scaling_config={"min_size": config.min_size, "desired_size": config.desired_size, "max_size": config.max_size},
-            launch_template={"id": launch_template.id, "version": launch_template.latest_version.apply(str)},
+            scaling_config={
+                "min_size": config.min_size,
+                "desired_size": config.desired_size,
+                "max_size": config.max_size,
+            },
+            launch_template={
+                "id": launch_template.id,
+                "version": launch_template.latest_version.apply(str),
+            },
             ignore_scaling_changes=True,
             labels={"ticketing/pool": pool},
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _addons(self, region: str, vpc_id: pulumi.Input[str], account_id: pulumi.Output[str], target_group_arns: Sequence[pulumi.Input[str]], kubernetes_version: str) -> None:
+    def _addons(
+        self,
+        region: str,
+        vpc_id: pulumi.Input[str],
+        account_id: pulumi.Output[str],
+        target_group_arns: Sequence[pulumi.Input[str]],
+        kubernetes_version: str,
+    ) -> None:
         controller_role = irsa_role(
-            f"{self._name}-lb-controller", self.oidc_provider_arn, self.oidc_provider_url, ADDON_NAMESPACE, "aws-load-balancer-controller",
-            pulumi.Output.all(*target_group_arns).apply(load_balancer_controller_policy), self, self._tags,
+            f"{self._name}-lb-controller",
+            self.oidc_provider_arn,
+            self.oidc_provider_url,
+            ADDON_NAMESPACE,
+            "aws-load-balancer-controller",
+            pulumi.Output.all(*target_group_arns).apply(load_balancer_controller_policy),
+            self,
+            self._tags,
         )
-        self._chart(LOAD_BALANCER_CONTROLLER_CHART, {
-            "clusterName": self.cluster_name,
-            "region": region,
-            "vpcId": vpc_id,
-            "replicaCount": 2,
-            "enableServiceMutatorWebhook": False,
-            "serviceAccount": {"create": True, "name": "aws-load-balancer-controller", "annotations": {"eks.amazonaws.com/role-arn": controller_role.arn}},
-        })
-        self._chart(METRICS_SERVER_CHART, {"replicas": 2, "args": ["--kubelet-preferred-address-types=InternalIP"]})
+        self._chart(
+            LOAD_BALANCER_CONTROLLER_CHART,
+            {
+                "clusterName": self.cluster_name,
+                "region": region,
+                "vpcId": vpc_id,
+                "replicaCount": 2,
+                "enableServiceMutatorWebhook": False,
+                "serviceAccount": {
+                    "create": True,
+                    "name": "aws-load-balancer-controller",
+                    "annotations": {"eks.amazonaws.com/role-arn": controller_role.arn},
+                },
+            },
+        )
+        self._chart(
+            METRICS_SERVER_CHART,
+            {"replicas": 2, "args": ["--kubelet-preferred-address-types=InternalIP"]},
+        )
         node_group_names = [f"{self._name}-{pool}" for pool in self.node_groups]
         autoscaler_role = irsa_role(
-            f"{self._name}-cluster-autoscaler", self.oidc_provider_arn, self.oidc_provider_url, ADDON_NAMESPACE, "cluster-autoscaler",
-            account_id.apply(lambda account: cluster_autoscaler_policy(region, account, self.cluster_name, node_group_names)), self, self._tags,
+            f"{self._name}-cluster-autoscaler",
+            self.oidc_provider_arn,
+            self.oidc_provider_url,
+            ADDON_NAMESPACE,
+            "cluster-autoscaler",
+            account_id.apply(
+                lambda account: cluster_autoscaler_policy(
+                    region, account, self.cluster_name, node_group_names
+                )
+            ),
+            self,
+            self._tags,
         )
-        self._chart(CLUSTER_AUTOSCALER_CHART, {
-            "autoDiscovery": {"clusterName": self.cluster_name},
-            # The autoscaler's minor version must match the cluster's.
-            "image": {"tag": f"v{kubernetes_version}.0"},
-            "awsRegion": region,
-            "extraArgs": {"balance-similar-node-groups": True, "skip-nodes-with-system-pods": False, "expander": "least-waste"},
-            "rbac": {"serviceAccount": {"create": True, "name": "cluster-autoscaler", "annotations": {"eks.amazonaws.com/role-arn": autoscaler_role.arn}}},
-        })
+        self._chart(
+            CLUSTER_AUTOSCALER_CHART,
+            {
+                "autoDiscovery": {"clusterName": self.cluster_name},
+                # The autoscaler's minor version must match the cluster's.
+                "image": {"tag": f"v{kubernetes_version}.0"},
+                "awsRegion": region,
+                "extraArgs": {
+                    "balance-similar-node-groups": True,
+                    "skip-nodes-with-system-pods": False,
+                    "expander": "least-waste",
+                },
+                "rbac": {
+                    "serviceAccount": {
+                        "create": True,
+                        "name": "cluster-autoscaler",
+                        "annotations": {"eks.amazonaws.com/role-arn": autoscaler_role.arn},
+                    }
+                },
+            },
+        )
 
-    def _chart(self, chart: tuple[str, str, str], values: Mapping[str, object]) -> k8s.helm.v3.Release:
+    def _chart(
+        self, chart: tuple[str, str, str], values: Mapping[str, object]
+    ) -> k8s.helm.v3.Release:
         chart_name, version, repository = chart
         return k8s.helm.v3.Release(
             f"{self._name}-{chart_name}",
@@ -235,5 +421,9 @@ class Cluster(pulumi.ComponentResource):
             repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=repository),
             values=dict(values),
             atomic=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=self.provider, depends_on=list(self.node_groups.values())),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=self.provider,
+                depends_on=list(self.node_groups.values()),
+            ),
         )

@@ -11,8 +11,9 @@ import dataclasses
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -28,12 +29,53 @@ ROUTED_ENVIRONMENTS = ("prod", "dr")
 NAT_LAYOUTS = ("single", "per-az")
 CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
 GLOBAL_ROLES = ("standalone", "primary", "secondary")
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 SECRET_KEYS = ("redisAuthToken", "databasePassword", "adminToken", "tokenSigningSecret")
 # What the pods read from the app's Secret (app/chart `ticketing.secretEnvNames`); a plain `env`
 # entry of the same name would come later in the pod spec and replace it.
-APP_SECRET_ENV_NAMES = ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL", "TICKETING_ADMIN_TOKEN", "TICKETING_SECRET")
-TOP_LEVEL_KEYS = ("environment", "owner", "network", "cluster", "cache", "database", "services", "edge", "alerting", "dr", "routing", *SECRET_KEYS)
+APP_SECRET_ENV_NAMES = (
+    "TICKETING_REDIS_URL",
+    "TICKETING_DATABASE_URL",
+    "TICKETING_ADMIN_TOKEN",
+    "TICKETING_SECRET",
+)
+TOP_LEVEL_KEYS = (
+    "environment",
+    "owner",
+    "network",
+    "cluster",
+    "cache",
+    "database",
+    "services",
+    "edge",
+    "alerting",
+    "dr",
+    "routing",
+    *SECRET_KEYS,
+)
 
 _MISSING: Any = object()
 _NAME = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
@@ -70,9 +112,13 @@ class Section:
         key = f"{self.key}.{name}" if self.key else name
         value = self._raw.get(name, default)
         if value is _MISSING:
-            misspelt = difflib.get_close_matches(name, [other for other in self._raw if other != name], n=1, cutoff=0.6)
+            misspelt = difflib.get_close_matches(
+                name, [other for other in self._raw if other != name], n=1, cutoff=0.6
+            )
             if misspelt:
-                raise unknown_key_error(f"{self.key}.{misspelt[0]}" if self.key else misspelt[0], misspelt[0], [name])
+                raise unknown_key_error(
+                    f"{self.key}.{misspelt[0]}" if self.key else misspelt[0], misspelt[0], [name]
+                )
             raise ConfigError(key, None, "a value (the key is required)")
         return key, value
 
@@ -84,7 +130,11 @@ class Section:
 
     def number(self, name: str, minimum: float, maximum: float, default: Any = _MISSING) -> float:
         key, value = self._take(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not minimum <= value <= maximum:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not minimum <= value <= maximum
+        ):
             raise ConfigError(key, value, f"a number from {minimum} to {maximum}")
         return float(value)
 
@@ -100,22 +150,35 @@ class Section:
             raise ConfigError(key, value, f"one of {', '.join(map(str, allowed))}")
         return value
 
-    def text(self, name: str, pattern: re.Pattern[str], describe: str, default: Any = _MISSING) -> str:
+    def text(
+        self, name: str, pattern: re.Pattern[str], describe: str, default: Any = _MISSING
+    ) -> str:
         key, value = self._take(name, default)
         if not isinstance(value, str) or not pattern.match(value):
             raise ConfigError(key, value, describe)
         return value
 
-    def texts(self, name: str, pattern: re.Pattern[str], describe: str, min_items: int = 1, default: Any = _MISSING) -> tuple[str, ...]:
+    def texts(
+        self,
+        name: str,
+        pattern: re.Pattern[str],
+        describe: str,
+        min_items: int = 1,
+        default: Any = _MISSING,
+    ) -> tuple[str, ...]:
         key, value = self._take(name, default)
         if not isinstance(value, (list, tuple)) or len(value) < min_items:
-            raise ConfigError(key, value, f"a list of at least {min_items} item(s), each {describe}")
+            raise ConfigError(
+                key, value, f"a list of at least {min_items} item(s), each {describe}"
+            )
         for index, item in enumerate(value):
             if not isinstance(item, str) or not pattern.match(item):
                 raise ConfigError(f"{key}[{index}]", item, describe)
         return tuple(value)
 
-    def text_map(self, name: str, key_pattern: re.Pattern[str], describe_key: str) -> dict[str, str]:
+    def text_map(
+        self, name: str, key_pattern: re.Pattern[str], describe_key: str
+    ) -> dict[str, str]:
         key, value = self._take(name, {})
         if not isinstance(value, Mapping):
             raise ConfigError(key, value, "an object of names to strings")
@@ -123,10 +186,12 @@ class Section:
             if not key_pattern.match(str(item_key)):
                 raise ConfigError(f"{key}.{item_key}", item_key, describe_key)
             if not isinstance(item, str):
-                raise ConfigError(f"{key}.{item_key}", item, "a string (quote numbers and booleans)")
+                raise ConfigError(
+                    f"{key}.{item_key}", item, "a string (quote numbers and booleans)"
+                )
         return dict(value)
 
-    def section(self, name: str, required: bool = True) -> "Section":
+    def section(self, name: str, required: bool = True) -> Section:
         key, value = self._take(name, _MISSING if required else {})
         return Section(value, key)
 
@@ -136,7 +201,9 @@ class Section:
     def finish(self) -> None:
         for name in self._raw:
             if name not in self._known:
-                raise unknown_key_error(f"{self.key}.{name}" if self.key else name, name, self._known)
+                raise unknown_key_error(
+                    f"{self.key}.{name}" if self.key else name, name, self._known
+                )
 
 
 @dataclass(frozen=True)
@@ -271,7 +338,13 @@ class StackConfig:
 
     def tags(self, role: str) -> dict[str, str]:
         """The tags every resource carries; `role` names the component that owns it."""
-        return {"environment": self.environment, "system": NAMESPACE, "role": role, "owner": self.owner, "managed-by": "pulumi"}
+        return {
+            "environment": self.environment,
+            "system": NAMESPACE,
+            "role": role,
+            "owner": self.owner,
+            "managed-by": "pulumi",
+        }
 
     @property
     def is_standby(self) -> bool:
@@ -279,12 +352,18 @@ class StackConfig:
 
 
 def _node_group(section: Section) -> NodeGroupConfig:
-    instance_types = section.texts("instanceTypes", _INSTANCE_TYPE, "an EC2 instance type such as m7i.xlarge")
+    instance_types = section.texts(
+        "instanceTypes", _INSTANCE_TYPE, "an EC2 instance type such as m7i.xlarge"
+    )
     min_size = section.integer("minSize", 1, 100)
     desired_size = section.integer("desiredSize", 1, 100)
     max_size = section.integer("maxSize", 1, 100)
     if not min_size <= desired_size <= max_size:
-        raise ConfigError(f"{section.key}.desiredSize", desired_size, f"minSize ({min_size}) <= desiredSize <= maxSize ({max_size})")
+        raise ConfigError(
+            f"{section.key}.desiredSize",
+            desired_size,
+            f"minSize ({min_size}) <= desiredSize <= maxSize ({max_size})",
+        )
     node_group = NodeGroupConfig(
         instance_types=instance_types,
         min_size=min_size,
@@ -299,10 +378,14 @@ def _node_group(section: Section) -> NodeGroupConfig:
 
 def _network(section: Section) -> NetworkConfig:
     network = NetworkConfig(
-        cidr=section.text("cidr", _CIDR16_TO_20, "a private 10.x.0.0/16 to /20 block, e.g. 10.20.0.0/16"),
+        cidr=section.text(
+            "cidr", _CIDR16_TO_20, "a private 10.x.0.0/16 to /20 block, e.g. 10.20.0.0/16"
+        ),
         availability_zones=section.integer("availabilityZones", 2, 3, default=3),
         nat_gateways=section.choice("natGateways", NAT_LAYOUTS, default="per-az"),
-        flow_log_retention_days=section.choice("flowLogRetentionDays", LOG_RETENTION_DAYS, default=365),
+        flow_log_retention_days=section.choice(
+            "flowLogRetentionDays", LOG_RETENTION_DAYS, default=365
+        ),
     )
     section.finish()
     return network
@@ -311,10 +394,14 @@ def _network(section: Section) -> NetworkConfig:
 def _cluster(section: Section) -> ClusterConfig:
     node_groups = section.section("nodeGroups")
     cluster = ClusterConfig(
-        version=section.text("version", _KUBERNETES_MINOR, "a Kubernetes minor version such as 1.33"),
+        version=section.text(
+            "version", _KUBERNETES_MINOR, "a Kubernetes minor version such as 1.33"
+        ),
         system_nodes=_node_group(node_groups.section("system")),
         app_nodes=_node_group(node_groups.section("app")),
-        admin_role_arns=section.texts("adminRoleArns", _ROLE_ARN, "an IAM role ARN", min_items=0, default=[]),
+        admin_role_arns=section.texts(
+            "adminRoleArns", _ROLE_ARN, "an IAM role ARN", min_items=0, default=[]
+        ),
         log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS, default=365),
     )
     node_groups.finish()
@@ -324,10 +411,14 @@ def _cluster(section: Section) -> ClusterConfig:
 
 def _cache(section: Section) -> CacheConfig:
     cache = CacheConfig(
-        node_type=section.text("nodeType", _CACHE_NODE_TYPE, "an ElastiCache node type such as cache.r7g.large"),
+        node_type=section.text(
+            "nodeType", _CACHE_NODE_TYPE, "an ElastiCache node type such as cache.r7g.large"
+        ),
         shards=section.integer("shards", 1, 30, default=1),
         replicas_per_shard=section.integer("replicasPerShard", 1, 5, default=1),
-        engine_version=section.text("engineVersion", _VERSION, "a Redis OSS engine version such as 7.1", default="7.1"),
+        engine_version=section.text(
+            "engineVersion", _VERSION, "a Redis OSS engine version such as 7.1", default="7.1"
+        ),
         snapshot_retention_days=section.integer("snapshotRetentionDays", 1, 35, default=7),
     )
     section.finish()
@@ -336,17 +427,29 @@ def _cache(section: Section) -> CacheConfig:
 
 def _database(section: Section, environment: str) -> DatabaseConfig:
     database = DatabaseConfig(
-        engine_version=section.text("engineVersion", _VERSION, "an Aurora PostgreSQL version such as 16.6"),
-        instance_class=section.text("instanceClass", _DB_INSTANCE_CLASS, "a DB instance class such as db.r7g.xlarge"),
+        engine_version=section.text(
+            "engineVersion", _VERSION, "an Aurora PostgreSQL version such as 16.6"
+        ),
+        instance_class=section.text(
+            "instanceClass", _DB_INSTANCE_CLASS, "a DB instance class such as db.r7g.xlarge"
+        ),
         instances=section.integer("instances", 1, 15, default=2),
         backup_retention_days=section.integer("backupRetentionDays", 1, 35, default=7),
         deletion_protection=section.boolean("deletionProtection", default=True),
         global_role=section.choice("globalRole", GLOBAL_ROLES, default="standalone"),
     )
     section.finish()
-    expected_role = {"dr": ("secondary",), "prod": ("primary", "standalone"), "dev": ("standalone",)}[environment]
+    expected_role = {
+        "dr": ("secondary",),
+        "prod": ("primary", "standalone"),
+        "dev": ("standalone",),
+    }[environment]
     if database.global_role not in expected_role:
-        raise ConfigError(f"{section.key}.globalRole", database.global_role, f"one of {', '.join(expected_role)} in a {environment} stack")
+        raise ConfigError(
+            f"{section.key}.globalRole",
+            database.global_role,
+            f"one of {', '.join(expected_role)} in a {environment} stack",
+        )
     return database
 
 
@@ -354,7 +457,9 @@ def _resources(section: Section) -> ContainerResources:
     requests, limits = section.section("requests"), section.section("limits")
     resources = ContainerResources(
         cpu_request=requests.text("cpu", _CPU, "a Kubernetes CPU quantity such as 500m"),
-        memory_request=requests.text("memory", _MEMORY, "a Kubernetes memory quantity such as 512Mi"),
+        memory_request=requests.text(
+            "memory", _MEMORY, "a Kubernetes memory quantity such as 512Mi"
+        ),
         cpu_limit=limits.text("cpu", _CPU, "a Kubernetes CPU quantity such as 1"),
         memory_limit=limits.text("memory", _MEMORY, "a Kubernetes memory quantity such as 1Gi"),
     )
@@ -373,10 +478,19 @@ def _services(section: Section) -> ServicesConfig:
     min_replicas = autoscaling.integer("minReplicas", 1, 500)
     max_replicas = autoscaling.integer("maxReplicas", 1, 500)
     if max_replicas < min_replicas:
-        raise ConfigError(f"{autoscaling.key}.maxReplicas", max_replicas, f"at least minReplicas ({min_replicas})")
+        raise ConfigError(
+            f"{autoscaling.key}.maxReplicas", max_replicas, f"at least minReplicas ({min_replicas})"
+        )
     services = ServicesConfig(
-        namespace=section.text("namespace", _NAME, "a lowercase Kubernetes namespace name", default="ticketing"),
-        image_repository=image.text("repository", _IMAGE_REPOSITORY, "an image repository such as 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing"),
+        namespace=section.text(
+            "namespace", _NAME, "a lowercase Kubernetes namespace name", default="ticketing"
+        ),
+        image_repository=image.text(
+            "repository",
+            _IMAGE_REPOSITORY,
+            "an image repository such as"
+            " 123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing",
+        ),
         image_tag=image.text("tag", _IMAGE_TAG, "a pinned image tag (not 'latest')"),
         replicas=section.integer("replicas", 1, 500),
         min_replicas=min_replicas,
@@ -388,9 +502,18 @@ def _services(section: Section) -> ServicesConfig:
     )
     shadowing = sorted(set(services.env) & set(APP_SECRET_ENV_NAMES))
     if shadowing:
-        raise ConfigError(f"{section.key}.env.{shadowing[0]}", "<not shown>", f"no {shadowing[0]} here: the pods get it from the app's Secret, built from the ticketing config secrets")
+        raise ConfigError(
+            f"{section.key}.env.{shadowing[0]}",
+            "<not shown>",
+            f"no {shadowing[0]} here: the pods get it from the app's Secret, built from the"
+            " ticketing config secrets",
+        )
     if not _drainable(services.min_replicas, services.pdb_min_available):
-        raise ConfigError(f"{section.key}.podDisruptionMinAvailable", services.pdb_min_available, f"fewer than autoscaling.minReplicas ({min_replicas}) so nodes can drain")
+        raise ConfigError(
+            f"{section.key}.podDisruptionMinAvailable",
+            services.pdb_min_available,
+            f"fewer than autoscaling.minReplicas ({min_replicas}) so nodes can drain",
+        )
     for part in (image, autoscaling, section):
         part.finish()
     return services
@@ -407,9 +530,14 @@ def _edge(section: Section) -> EdgeConfig:
         access_log_retention_days=section.integer("accessLogRetentionDays", 1, 3650, default=90),
         public_record=section.boolean("publicRecord", default=False),
     )
-    for name, value in (("publicHostname", edge.public_hostname), ("regionalHostname", edge.regional_hostname)):
+    for name, value in (
+        ("publicHostname", edge.public_hostname),
+        ("regionalHostname", edge.regional_hostname),
+    ):
         if value != edge.zone_name and not value.endswith(f".{edge.zone_name}"):
-            raise ConfigError(f"{section.key}.{name}", value, f"a name inside zoneName ({edge.zone_name})")
+            raise ConfigError(
+                f"{section.key}.{name}", value, f"a name inside zoneName ({edge.zone_name})"
+            )
     section.finish()
     return edge
 
@@ -433,7 +561,11 @@ def _dr(section: Section) -> DrConfig:
     standby = section.section("standby", required=False)
     dr = DrConfig(
         mode=section.choice("mode", DR_MODES, default="standby"),
-        primary_stack=section.text("primaryStack", _STACK_REF, "a fully qualified stack name such as organization/ticketing/prod"),
+        primary_stack=section.text(
+            "primaryStack",
+            _STACK_REF,
+            "a fully qualified stack name such as organization/ticketing/prod",
+        ),
         standby=StandbySizes(
             app_nodes_min=standby.integer("appNodesMin", 1, 100, default=2),
             app_nodes_desired=standby.integer("appNodesDesired", 1, 100, default=2),
@@ -444,7 +576,11 @@ def _dr(section: Section) -> DrConfig:
     for part in (standby, section):
         part.finish()
     if dr.standby.app_nodes_desired < dr.standby.app_nodes_min:
-        raise ConfigError(f"{standby.key}.appNodesDesired", dr.standby.app_nodes_desired, f"at least appNodesMin ({dr.standby.app_nodes_min})")
+        raise ConfigError(
+            f"{standby.key}.appNodesDesired",
+            dr.standby.app_nodes_desired,
+            f"at least appNodesMin ({dr.standby.app_nodes_min})",
+        )
     return dr
 
 
@@ -458,9 +594,16 @@ def _decode(value: str) -> Any:
 
 def _secret(name: str, present: bool) -> pulumi.Output[str]:
     if not present:
-        raise ConfigError(name, None, f"a secret (pulumi config set --secret {NAMESPACE}:{name} ...)")
+        raise ConfigError(
+            name, None, f"a secret (pulumi config set --secret {NAMESPACE}:{name} ...)"
+        )
     if not runtime_config.is_config_secret(f"{NAMESPACE}:{name}"):
-        raise ConfigError(name, "<plain text, not shown>", f"a secret: remove it from the stack file and run pulumi config set --secret {NAMESPACE}:{name}")
+        raise ConfigError(
+            name,
+            "<plain text, not shown>",
+            "a secret: remove it from the stack file and run pulumi config set --secret"
+            f" {NAMESPACE}:{name}",
+        )
     return pulumi.Config(NAMESPACE).require_secret(name)
 
 
@@ -468,7 +611,11 @@ def _namespace_values() -> dict[str, Any]:
     prefix = f"{NAMESPACE}:"
     keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
     config = pulumi.Config(NAMESPACE)
-    return {key[len(prefix):]: _decode(config.get(key[len(prefix):]) or "") for key in keys if key.startswith(prefix)}
+    return {
+        key[len(prefix) :]: _decode(config.get(key[len(prefix) :]) or "")
+        for key in keys
+        if key.startswith(prefix)
+    }
 
 
 def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
@@ -481,11 +628,19 @@ def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
     dr_raw = top.raw("dr")
     routing_raw = top.raw("routing")
     if environment == "dr" and dr_raw is None:
-        raise ConfigError("dr", None, "an object with mode and primaryStack (required in a dr stack)")
+        raise ConfigError(
+            "dr", None, "an object with mode and primaryStack (required in a dr stack)"
+        )
     if environment != "dr" and dr_raw is not None:
-        raise ConfigError("dr", dr_raw, f"no dr key in a {environment} stack (only environment dr has one)")
+        raise ConfigError(
+            "dr", dr_raw, f"no dr key in a {environment} stack (only environment dr has one)"
+        )
     if routing_raw is not None and dr_raw is None:
-        raise ConfigError("routing", routing_raw, "routing only in the stack with a dr key (it needs the primary stack's endpoint)")
+        raise ConfigError(
+            "routing",
+            routing_raw,
+            "routing only in the stack with a dr key (it needs the primary stack's endpoint)",
+        )
     config = StackConfig(
         environment=environment,
         owner=top.text("owner", _NAME, "a lowercase team name such as platform-team"),
@@ -498,7 +653,9 @@ def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
         edge=_edge(top.section("edge")),
         alerting=_alerting(top.section("alerting")),
         dr=_dr(Section(dr_raw, "dr")) if dr_raw is not None else None,
-        routing=RoutingConfig.from_config(routing_raw, "routing") if routing_raw is not None else None,
+        routing=(
+            RoutingConfig.from_config(routing_raw, "routing") if routing_raw is not None else None
+        ),
         secrets=Secrets(*(_secret(name, top.raw(name) is not None) for name in SECRET_KEYS)),
     )
     _check_images_are_regional(config)
@@ -511,8 +668,10 @@ def _check_images_are_regional(config: StackConfig) -> None:
     ecr = _ECR_REPOSITORY.match(config.services.image_repository)
     if ecr and ecr.group("region") != config.region:
         raise ConfigError(
-            "services.image.repository", config.services.image_repository,
-            f"an ECR repository in this stack's region {config.region} (replicate the image), so pods start while another region is down",
+            "services.image.repository",
+            config.services.image_repository,
+            f"an ECR repository in this stack's region {config.region} (replicate the image), so"
+            " pods start while another region is down",
         )
 
 
@@ -520,13 +679,25 @@ def _check_public_name_owner(config: StackConfig) -> None:
     """One owner answers for the public name: the routing owner's weighted records, or, in a stack
     nobody routes, its own record; the name served is the one on the certificates."""
     if config.edge.public_record and config.environment in ROUTED_ENVIRONMENTS:
-        raise ConfigError("edge.publicRecord", True, f"false in {' and '.join(ROUTED_ENVIRONMENTS)}: the routing owner's weighted records answer for the public name")
+        raise ConfigError(
+            "edge.publicRecord",
+            True,
+            f"false in {' and '.join(ROUTED_ENVIRONMENTS)}: the routing owner's weighted records"
+            " answer for the public name",
+        )
     if config.routing is not None and config.routing.record_name != config.edge.public_hostname:
-        raise ConfigError("routing.recordName", config.routing.record_name, f"edge.publicHostname ({config.edge.public_hostname}), the name on the regional certificates")
+        raise ConfigError(
+            "routing.recordName",
+            config.routing.record_name,
+            f"edge.publicHostname ({config.edge.public_hostname}), the name on the regional"
+            " certificates",
+        )
 
 
 def apply_dr_mode(config: StackConfig) -> StackConfig:
-    """A dr stack in standby runs the same components at its standby sizes; active means prod-sized."""
+    """A dr stack in standby runs the same components at its standby sizes; active means
+    prod-sized.
+    """
     if not config.is_standby or config.dr is None:
         return config
     standby = config.dr.standby
@@ -536,13 +707,26 @@ def apply_dr_mode(config: StackConfig) -> StackConfig:
         desired_size=min(standby.app_nodes_desired, config.cluster.app_nodes.desired_size),
     )
     replicas = min(standby.replicas, config.services.replicas)
-    if not _drainable(min(replicas, config.services.min_replicas), config.services.pdb_min_available):
-        raise ConfigError("dr.standby.replicas", standby.replicas, f"more than services.podDisruptionMinAvailable ({config.services.pdb_min_available}) so standby nodes can drain")
+    if not _drainable(
+        min(replicas, config.services.min_replicas), config.services.pdb_min_available
+    ):
+        raise ConfigError(
+            "dr.standby.replicas",
+            standby.replicas,
+            f"more than services.podDisruptionMinAvailable ({config.services.pdb_min_available}) so"
+            " standby nodes can drain",
+        )
     return dataclasses.replace(
         config,
         cluster=dataclasses.replace(config.cluster, app_nodes=app_nodes),
-        services=dataclasses.replace(config.services, replicas=replicas, min_replicas=min(replicas, config.services.min_replicas)),
-        database=dataclasses.replace(config.database, instances=min(standby.database_instances, config.database.instances)),
+        services=dataclasses.replace(
+            config.services,
+            replicas=replicas,
+            min_replicas=min(replicas, config.services.min_replicas),
+        ),
+        database=dataclasses.replace(
+            config.database, instances=min(standby.database_instances, config.database.instances)
+        ),
     )
 
 

@@ -7,7 +7,7 @@ clusters' global membership fields differ from what this program declared, hence
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 import pulumi
@@ -43,21 +43,61 @@ class Database(pulumi.ComponentResource):
         tags = dict(tags)
         self.cluster_identifier = name
         major_version = config.engine_version.split(".")[0]
-        self.key = encryption_key(name, "Aurora storage, Performance Insights and logs", self, tags, service_principals=[f"logs.{region}.amazonaws.com"])
+        self.key = encryption_key(
+            name,
+            "Aurora storage, Performance Insights and logs",
+            self,
+            tags,
+            service_principals=[f"logs.{region}.amazonaws.com"],
+        )
         # Created before the cluster, or RDS creates it unencrypted and without retention.
-        postgresql_log = aws.cloudwatch.LogGroup(f"{name}-postgresql-log", name=f"/aws/rds/cluster/{name}/postgresql", retention_in_days=90, kms_key_id=self.key.arn, tags=tags, opts=child)
-        subnet_group = aws.rds.SubnetGroup(f"{name}-subnets", subnet_ids=list(subnet_ids), description="ticketing aurora, private subnets", tags=tags, opts=child)
-        security_group = aws.ec2.SecurityGroup(f"{name}-sg", vpc_id=vpc_id, description="Aurora: PostgreSQL from the EKS pods only", tags=tags, opts=child)
+        postgresql_log = aws.cloudwatch.LogGroup(
+            f"{name}-postgresql-log",
+            name=f"/aws/rds/cluster/{name}/postgresql",
+            retention_in_days=90,
+            kms_key_id=self.key.arn,
+            tags=tags,
+            opts=child,
+        )
+        subnet_group = aws.rds.SubnetGroup(
+            f"{name}-subnets",
+            subnet_ids=list(subnet_ids),
+            description="ticketing aurora, private subnets",
+            tags=tags,
+            opts=child,
+        )
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=vpc_id,
+            description="Aurora: PostgreSQL from the EKS pods only",
+            tags=tags,
+            opts=child,
+        )
         aws.vpc.SecurityGroupIngressRule(
-            f"{name}-from-pods", security_group_id=security_group.id, referenced_security_group_id=client_security_group_id,
-            ip_protocol="tcp", from_port=PORT, to_port=PORT, description="postgresql from pods", tags=tags, opts=child,
+            f"{name}-from-pods",
+            security_group_id=security_group.id,
+            referenced_security_group_id=client_security_group_id,
+            ip_protocol="tcp",
+            from_port=PORT,
+            to_port=PORT,
+            description="postgresql from pods",
+            tags=tags,
+            opts=child,
         )
         parameters = aws.rds.ClusterParameterGroup(
-            f"{name}-params", family=f"aurora-postgresql{major_version}", description="ticketing: TLS only",
-            parameters=[{"name": "rds.force_ssl", "value": "1"}, {"name": "log_min_duration_statement", "value": "500"}],
-            tags=tags, opts=child,
+            f"{name}-params",
+            family=f"aurora-postgresql{major_version}",
+            description="ticketing: TLS only",
+            parameters=[
+                {"name": "rds.force_ssl", "value": "1"},
+                {"name": "log_min_duration_statement", "value": "500"},
+            ],
+            tags=tags,
+            opts=child,
         )
-        self.global_cluster_identifier = self._global_cluster(name, config, primary_global_cluster_identifier, tags)
+        self.global_cluster_identifier = self._global_cluster(
+            name, config, primary_global_cluster_identifier, tags
+        )
         is_secondary = config.global_role == "secondary"
         self.cluster = aws.rds.Cluster(
             name,
@@ -83,7 +123,12 @@ class Database(pulumi.ComponentResource):
             iam_database_authentication_enabled=True,
             enabled_cloudwatch_logs_exports=["postgresql"],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=GLOBAL_MEMBERSHIP_FIELDS, protect=config.deletion_protection, depends_on=[postgresql_log]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=GLOBAL_MEMBERSHIP_FIELDS,
+                protect=config.deletion_protection,
+                depends_on=[postgresql_log],
+            ),
         )
         monitoring_role = aws.iam.Role(
             f"{name}-monitoring-role",
@@ -91,7 +136,12 @@ class Database(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(f"{name}-monitoring", role=monitoring_role.name, policy_arn=ENHANCED_MONITORING_POLICY, opts=child)
+        aws.iam.RolePolicyAttachment(
+            f"{name}-monitoring",
+            role=monitoring_role.name,
+            policy_arn=ENHANCED_MONITORING_POLICY,
+            opts=child,
+        )
         self.instances = [
             aws.rds.ClusterInstance(
                 f"{name}-{index}",
@@ -116,19 +166,37 @@ class Database(pulumi.ComponentResource):
         ]
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
-        self.url = pulumi.Output.secret(pulumi.Output.format(
-            "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
-            MASTER_USERNAME, master_password.apply(lambda password: quote(password, safe="")), self.endpoint, PORT, DATABASE_NAME,
-        ))
-        self.register_outputs({
-            "clusterIdentifier": self.cluster_identifier, "clusterArn": self.arn, "endpoint": self.endpoint,
-            "globalClusterIdentifier": self.global_cluster_identifier,
-        })
+        self.url = pulumi.Output.secret(
+            pulumi.Output.format(
+                "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
+                MASTER_USERNAME,
+                master_password.apply(lambda password: quote(password, safe="")),
+                self.endpoint,
+                PORT,
+                DATABASE_NAME,
+            )
+        )
+        self.register_outputs(
+            {
+                "clusterIdentifier": self.cluster_identifier,
+                "clusterArn": self.arn,
+                "endpoint": self.endpoint,
+                "globalClusterIdentifier": self.global_cluster_identifier,
+            }
+        )
 
-    def _global_cluster(self, name: str, config: DatabaseConfig, primary_identifier: pulumi.Input[str] | None, tags: dict[str, str]) -> pulumi.Input[str] | None:
+    def _global_cluster(
+        self,
+        name: str,
+        config: DatabaseConfig,
+        primary_identifier: pulumi.Input[str] | None,
+        tags: dict[str, str],
+    ) -> pulumi.Input[str] | None:
         if config.global_role == "secondary":
             if primary_identifier is None:
-                raise ValueError("a secondary Aurora cluster needs the primary stack's global cluster identifier")
+                raise ValueError(
+                    "a secondary Aurora cluster needs the primary stack's global cluster identifier"
+                )
             return primary_identifier
         if config.global_role != "primary":
             return None
@@ -141,6 +209,9 @@ class Database(pulumi.ComponentResource):
             storage_encrypted=True,
             deletion_protection=config.deletion_protection,
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=config.deletion_protection),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=config.deletion_protection,
+            ),
         )
         return global_cluster.global_cluster_identifier

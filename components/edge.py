@@ -1,8 +1,10 @@
-"""The regional front door: WAF -> ALB (HTTPS only, HTTP redirects) -> HTTPS to an IP target group for the pods."""
+"""The regional front door: WAF -> ALB (HTTPS only, HTTP redirects) -> HTTPS to an IP target group
+for the pods.
+"""
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -13,7 +15,11 @@ from components.config import EdgeConfig
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HEALTH_CHECK_PATH = "/readyz"
 ALB_LOG_PREFIX = "alb"
-MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+)
 INTERNET = "0.0.0.0/0"
 APP_PORT = 8000  # the chart's containerPort
 # The pods serve HTTPS too (the chart's `tls`), so no hop carries plain HTTP; the ALB does not
@@ -22,19 +28,33 @@ TARGET_PROTOCOL = "HTTPS"
 
 
 def _visibility(metric: str) -> dict:
-    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+    return {
+        "cloudwatch_metrics_enabled": True,
+        "metric_name": metric,
+        "sampled_requests_enabled": True,
+    }
 
 
 def waf_rules(name: str, rate_limit_per_ip_5min: int) -> list[dict]:
     """The rate limit first (cheapest to evaluate, stops floods), then AWS managed rule groups."""
     rate_rule = {
-        "name": "rate-limit-per-ip", "priority": 0, "action": {"block": {}},
-        "statement": {"rate_based_statement": {"limit": rate_limit_per_ip_5min, "aggregate_key_type": "IP", "evaluation_window_sec": 300}},
+        "name": "rate-limit-per-ip",
+        "priority": 0,
+        "action": {"block": {}},
+        "statement": {
+            "rate_based_statement": {
+                "limit": rate_limit_per_ip_5min,
+                "aggregate_key_type": "IP",
+                "evaluation_window_sec": 300,
+            }
+        },
         "visibility_config": _visibility(f"{name}-rate-limit"),
     }
     managed = [
         {
-            "name": group, "priority": 10 * (index + 1), "override_action": {"none": {}},
+            "name": group,
+            "priority": 10 * (index + 1),
+            "override_action": {"none": {}},
             "statement": {"managed_rule_group_statement": {"vendor_name": "AWS", "name": group}},
             "visibility_config": _visibility(f"{name}-{group}"),
         }
@@ -58,7 +78,9 @@ class Edge(pulumi.ComponentResource):
         self._name = name
         self._tags = dict(tags)
         child = pulumi.ResourceOptions(parent=self)
-        self._zone_id = aws.route53.get_zone_output(name=config.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)).zone_id
+        self._zone_id = aws.route53.get_zone_output(
+            name=config.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).zone_id
         self.certificate_arn = self._certificate(config)
         self.security_group = self._security_group(vpc_id, vpc_cidr)
         self.access_logs = self._access_log_bucket(config.access_log_retention_days)
@@ -82,7 +104,14 @@ class Edge(pulumi.ComponentResource):
             protocol=TARGET_PROTOCOL,
             vpc_id=vpc_id,
             deregistration_delay=30,
-            health_check={"path": HEALTH_CHECK_PATH, "protocol": TARGET_PROTOCOL, "matcher": "200", "interval": 10, "healthy_threshold": 2, "unhealthy_threshold": 3},
+            health_check={
+                "path": HEALTH_CHECK_PATH,
+                "protocol": TARGET_PROTOCOL,
+                "matcher": "200",
+                "interval": 10,
+                "healthy_threshold": 2,
+                "unhealthy_threshold": 3,
+            },
             tags=self._tags,
             opts=child,
         )
@@ -96,25 +125,50 @@ class Edge(pulumi.ComponentResource):
             tags=self._tags,
             opts=child,
         )
-        aws.wafv2.WebAclAssociation(f"{name}-waf-alb", resource_arn=self.alb.arn, web_acl_arn=self.web_acl.arn, opts=child)
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf-alb",
+            resource_arn=self.alb.arn,
+            web_acl_arn=self.web_acl.arn,
+            opts=child,
+        )
         self.dns_name = self.alb.dns_name
         self.zone_id = self.alb.zone_id
         # The region's own name (on the certificate) for on-call and drills; the public name only
         # where no routing owner's weighted records serve it.
-        hostnames = {"regional": config.regional_hostname, **({"public": config.public_hostname} if config.public_record else {})}
+        hostnames = {
+            "regional": config.regional_hostname,
+            **({"public": config.public_hostname} if config.public_record else {}),
+        }
         for label, hostname in hostnames.items():
             aws.route53.Record(
-                f"{name}-{label}", zone_id=self._zone_id, name=hostname, type="A",
-                aliases=[aws.route53.RecordAliasArgs(name=self.dns_name, zone_id=self.zone_id, evaluate_target_health=True)],
+                f"{name}-{label}",
+                zone_id=self._zone_id,
+                name=hostname,
+                type="A",
+                aliases=[
+                    aws.route53.RecordAliasArgs(
+                        name=self.dns_name,
+                        zone_id=self.zone_id,
+                        evaluate_target_health=True,
+                    )
+                ],
                 opts=child,
             )
-        self.register_outputs({
-            "albDnsName": self.dns_name, "albZoneId": self.zone_id, "albArn": self.alb.arn,
-            "targetGroupArn": self.target_group.arn, "certificateArn": self.certificate_arn, "webAclArn": self.web_acl.arn,
-        })
+        self.register_outputs(
+            {
+                "albDnsName": self.dns_name,
+                "albZoneId": self.zone_id,
+                "albArn": self.alb.arn,
+                "targetGroupArn": self.target_group.arn,
+                "certificateArn": self.certificate_arn,
+                "webAclArn": self.web_acl.arn,
+            }
+        )
 
     def _certificate(self, config: EdgeConfig) -> pulumi.Output[str]:
-        """One certificate for the regional name (health checks, on-call) and the public name Route53 serves."""
+        """One certificate for the regional name (health checks, on-call) and the public name
+        Route53 serves.
+        """
         child = pulumi.ResourceOptions(parent=self)
         certificate = aws.acm.Certificate(
             f"{self._name}-cert",
@@ -125,45 +179,84 @@ class Edge(pulumi.ComponentResource):
             opts=child,
         )
         records = []
-        for label, domain in (("regional", config.regional_hostname), ("public", config.public_hostname)):
-            option = certificate.domain_validation_options.apply(lambda options, domain=domain: next(o for o in options if o.domain_name == domain))
-            records.append(aws.route53.Record(
-                f"{self._name}-cert-validation-{label}",
-                zone_id=self._zone_id,
-                name=option.resource_record_name,
-                type=option.resource_record_type,
-                records=[option.resource_record_value],
-                ttl=60,
-                allow_overwrite=True,
-                opts=child,
-            ))
+        for label, domain in (
+            ("regional", config.regional_hostname),
+            ("public", config.public_hostname),
+        ):
+            option = certificate.domain_validation_options.apply(
+                lambda options, domain=domain: next(o for o in options if o.domain_name == domain)
+            )
+            records.append(
+                aws.route53.Record(
+                    f"{self._name}-cert-validation-{label}",
+                    zone_id=self._zone_id,
+                    name=option.resource_record_name,
+                    type=option.resource_record_type,
+                    records=[option.resource_record_value],
+                    ttl=60,
+                    allow_overwrite=True,
+                    opts=child,
+                )
+            )
         validation = aws.acm.CertificateValidation(
-            f"{self._name}-cert-validation", certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn for record in records], opts=child,
+            f"{self._name}-cert-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn for record in records],
+            opts=child,
         )
         return validation.certificate_arn
 
     def _security_group(self, vpc_id: pulumi.Input[str], vpc_cidr: str) -> aws.ec2.SecurityGroup:
         child = pulumi.ResourceOptions(parent=self)
-        group = aws.ec2.SecurityGroup(f"{self._name}-alb-sg", vpc_id=vpc_id, description="ALB: HTTPS from the internet, HTTP only to redirect", tags=self._tags, opts=child)
+        group = aws.ec2.SecurityGroup(
+            f"{self._name}-alb-sg",
+            vpc_id=vpc_id,
+            description="ALB: HTTPS from the internet, HTTP only to redirect",
+            tags=self._tags,
+            opts=child,
+        )
         for port, purpose in ((443, "https"), (80, "http-redirect")):
             aws.vpc.SecurityGroupIngressRule(
-                f"{self._name}-alb-{purpose}-in", security_group_id=group.id, cidr_ipv4=INTERNET, ip_protocol="tcp",
-                from_port=port, to_port=port, description=f"{purpose} from the internet", tags=self._tags, opts=child,
+                f"{self._name}-alb-{purpose}-in",
+                security_group_id=group.id,
+                cidr_ipv4=INTERNET,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                description=f"{purpose} from the internet",
+                tags=self._tags,
+                opts=child,
             )
         aws.vpc.SecurityGroupEgressRule(
-            f"{self._name}-alb-to-pods", security_group_id=group.id, cidr_ipv4=vpc_cidr, ip_protocol="tcp",
-            from_port=APP_PORT, to_port=APP_PORT, description="to the ticketing pods", tags=self._tags, opts=child,
+            f"{self._name}-alb-to-pods",
+            security_group_id=group.id,
+            cidr_ipv4=vpc_cidr,
+            ip_protocol="tcp",
+            from_port=APP_PORT,
+            to_port=APP_PORT,
+            description="to the ticketing pods",
+            tags=self._tags,
+            opts=child,
         )
         return group
 
     def _access_log_bucket(self, retention_days: int) -> LogBucket:
         elb_account = aws.elb.get_service_account_output().arn
         server_access_logs = LogBucket(
-            f"{self._name}-s3-access-logs", Writer({"Service": "logging.s3.amazonaws.com"}, f"{self._name}-alb-logs"),
-            retention_days, self, self._tags,
+            f"{self._name}-s3-access-logs",
+            Writer({"Service": "logging.s3.amazonaws.com"}, f"{self._name}-alb-logs"),
+            retention_days,
+            self,
+            self._tags,
         )
-        return LogBucket(f"{self._name}-alb-logs", Writer({"AWS": elb_account}, ALB_LOG_PREFIX), retention_days, self, self._tags, server_access_logs)
+        return LogBucket(
+            f"{self._name}-alb-logs",
+            Writer({"AWS": elb_account}, ALB_LOG_PREFIX),
+            retention_days,
+            self,
+            self._tags,
+            server_access_logs,
+        )
 
     def _listeners(self) -> None:
         child = pulumi.ResourceOptions(parent=self)
@@ -183,7 +276,12 @@ class Edge(pulumi.ComponentResource):
             load_balancer_arn=self.alb.arn,
             port=80,
             protocol="HTTP",
-            default_actions=[{"type": "redirect", "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"}}],
+            default_actions=[
+                {
+                    "type": "redirect",
+                    "redirect": {"port": "443", "protocol": "HTTPS", "status_code": "HTTP_301"},
+                }
+            ],
             tags=self._tags,
             opts=child,
         )

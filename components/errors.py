@@ -1,7 +1,7 @@
 """The error every config check raises: it names the key, the bad value and what is allowed."""
 
 import difflib
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class ConfigError(ValueError):
@@ -13,7 +13,9 @@ class ConfigError(ValueError):
 
 
 def unknown_key_error(key: str, name: str, known: Iterable[str]) -> ConfigError:
-    """`name` (at `key`) is no known key: the error lists the known ones and suggests the closest (a typo)."""
+    """`name` (at `key`) is no known key: the error lists the known ones and suggests the closest (a
+    typo).
+    """
     known = list(known)
     closest = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"; did you mean {closest[0]!r}?" if closest else ""

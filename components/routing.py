@@ -9,8 +9,8 @@ the healthy weight-0 record, before anyone edits config.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import pulumi
 import pulumi_aws as aws
@@ -41,7 +41,10 @@ RECORD_NAME_KEY = "recordName"
 RECOVERY_CONTROL_KEY = "recoveryControl"
 ROUTING_KEYS = (*SELECTION_KEYS, ZONE_KEY, RECORD_NAME_KEY, RECOVERY_CONTROL_KEY)
 
-ROUTING_DOC = "phase (normal|failover|failback), zone, recordName; optional failbackSteps, failbackStep, weights, recoveryControl"
+ROUTING_DOC = (
+    "phase (normal|failover|failback), zone, recordName; optional failbackSteps, failbackStep,"
+    " weights, recoveryControl"
+)
 
 _DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -78,7 +81,7 @@ class RoutingConfig:
     recovery_control: bool = False
 
     @classmethod
-    def from_config(cls, raw: object, key: str = "routing") -> "RoutingConfig":
+    def from_config(cls, raw: object, key: str = "routing") -> RoutingConfig:
         if not isinstance(raw, Mapping):
             raise ConfigError(key, raw, f"an object with {ROUTING_DOC}")
         unknown = sorted(set(raw) - set(ROUTING_KEYS))
@@ -88,8 +91,12 @@ class RoutingConfig:
         return cls(
             selection=WeightSelection.from_config(raw, key),
             zone=zone,
-            record_name=_parse_record_name(raw.get(RECORD_NAME_KEY), f"{key}.{RECORD_NAME_KEY}", zone),
-            recovery_control=_parse_flag(raw.get(RECOVERY_CONTROL_KEY), f"{key}.{RECOVERY_CONTROL_KEY}"),
+            record_name=_parse_record_name(
+                raw.get(RECORD_NAME_KEY), f"{key}.{RECORD_NAME_KEY}", zone
+            ),
+            recovery_control=_parse_flag(
+                raw.get(RECOVERY_CONTROL_KEY), f"{key}.{RECOVERY_CONTROL_KEY}"
+            ),
         )
 
     def effective_weights(self) -> dict[str, int]:
@@ -145,24 +152,36 @@ class Routing(pulumi.ComponentResource):
         self._tags = dict(tags)
         child = pulumi.ResourceOptions(parent=self)
 
-        self.routing_control_arns = self._routing_controls(endpoints.keys()) if config.recovery_control else {}
+        self.routing_control_arns = (
+            self._routing_controls(endpoints.keys()) if config.recovery_control else {}
+        )
         self.health_check_ids = {
             target: self._health_check(target, endpoint) for target, endpoint in endpoints.items()
         }
-        zone = aws.route53.get_zone_output(name=config.zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self))
+        zone = aws.route53.get_zone_output(
+            name=config.zone, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
         for target, endpoint in endpoints.items():
             aws.route53.Record(
                 f"{name}-{target}",
                 zone_id=zone.zone_id,
                 name=config.record_name,
                 set_identifier=target,
-                weighted_routing_policies=[aws.route53.RecordWeightedRoutingPolicyArgs(weight=self.weights[target])],
+                weighted_routing_policies=[
+                    aws.route53.RecordWeightedRoutingPolicyArgs(weight=self.weights[target])
+                ],
                 health_check_id=self.health_check_ids[target],
                 opts=child,
-                **_record_target(endpoint, endpoint_zone_ids[target] if endpoint_zone_ids else None),
+                **_record_target(
+                    endpoint, endpoint_zone_ids[target] if endpoint_zone_ids else None
+                ),
             )
 
-        metric_region = aws.Provider(f"{name}-{HEALTH_CHECK_METRIC_REGION}", region=HEALTH_CHECK_METRIC_REGION, opts=child)
+        metric_region = aws.Provider(
+            f"{name}-{HEALTH_CHECK_METRIC_REGION}",
+            region=HEALTH_CHECK_METRIC_REGION,
+            opts=child,
+        )
         self.alarm_topic_arn = (
             pulumi.Output.from_input(alarm_topic_arn).apply(_require_metric_region_topic)
             if alarm_topic_arn is not None
@@ -171,14 +190,20 @@ class Routing(pulumi.ComponentResource):
         for target, health_check_id in self.health_check_ids.items():
             self._health_alarm(target, health_check_id, metric_region)
 
-        pulumi.log.info(f"routing weights for {config.record_name}: {format_weights(self.weights)} (phase {config.selection.phase})", resource=self)
-        self.register_outputs({
-            "weights": self.weights,
-            "recordFqdn": self.record_fqdn,
-            "healthCheckIds": self.health_check_ids,
-            "alarmTopicArn": self.alarm_topic_arn,
-            "routingControlArns": self.routing_control_arns,
-        })
+        pulumi.log.info(
+            f"routing weights for {config.record_name}: {format_weights(self.weights)} (phase"
+            f" {config.selection.phase})",
+            resource=self,
+        )
+        self.register_outputs(
+            {
+                "weights": self.weights,
+                "recordFqdn": self.record_fqdn,
+                "healthCheckIds": self.health_check_ids,
+                "alarmTopicArn": self.alarm_topic_arn,
+                "routingControlArns": self.routing_control_arns,
+            }
+        )
 
     def _tagged(self, resource_name: str) -> dict[str, str]:
         return {**self._tags, "Name": resource_name}
@@ -220,13 +245,33 @@ class Routing(pulumi.ComponentResource):
     def _routing_controls(self, targets: Iterable[str]) -> dict[str, pulumi.Output[str]]:
         """ARC routing controls: on/off switches served by a five-region data plane, so a
         failover does not depend on the Route53 control plane (where weights are edited)."""
-        provider = aws.Provider(f"{self._name}-{RECOVERY_CONTROL_REGION}", region=RECOVERY_CONTROL_REGION, opts=pulumi.ResourceOptions(parent=self))
-        arc = pulumi.ResourceOptions(parent=self, provider=provider)
-        cluster = aws.route53recoverycontrol.Cluster(f"{self._name}-arc", name=f"{self._name}-arc", opts=arc)
-        panel = aws.route53recoverycontrol.ControlPanel(f"{self._name}-arc", name=f"{self._name}-arc", cluster_arn=cluster.arn, opts=arc)
+        provider = aws.Provider(
+            f"{self._name}-{RECOVERY_CONTROL_REGION}",
+            region=RECOVERY_CONTROL_REGION,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        arc = pulumi.ResourceOptions(
+            parent=self,
+            provider=provider,
+        )
+        cluster = aws.route53recoverycontrol.Cluster(
+            f"{self._name}-arc",
+            name=f"{self._name}-arc",
+            opts=arc,
+        )
+        panel = aws.route53recoverycontrol.ControlPanel(
+            f"{self._name}-arc",
+            name=f"{self._name}-arc",
+            cluster_arn=cluster.arn,
+            opts=arc,
+        )
         controls = {
             target: aws.route53recoverycontrol.RoutingControl(
-                f"{self._name}-{target}", name=f"{self._name}-{target}", cluster_arn=cluster.arn, control_panel_arn=panel.arn, opts=arc
+                f"{self._name}-{target}",
+                name=f"{self._name}-{target}",
+                cluster_arn=cluster.arn,
+                control_panel_arn=panel.arn,
+                opts=arc,
             )
             for target in targets
         }
@@ -235,17 +280,30 @@ class Routing(pulumi.ComponentResource):
             name=f"{self._name}-at-least-one-on",
             control_panel_arn=panel.arn,
             asserted_controls=[control.arn for control in controls.values()],
-            rule_config=aws.route53recoverycontrol.SafetyRuleRuleConfigArgs(type="ATLEAST", threshold=1, inverted=False),
+            rule_config=aws.route53recoverycontrol.SafetyRuleRuleConfigArgs(
+                type="ATLEAST",
+                threshold=1,
+                inverted=False,
+            ),
             wait_period_ms=5000,
             opts=arc,
         )
         return {target: control.arn for target, control in controls.items()}
 
-    def _alarm_topic(self, provider: aws.Provider, subscriptions: Sequence[tuple[str, str]]) -> pulumi.Output[str]:
-        options = pulumi.ResourceOptions(parent=self, provider=provider)
+    def _alarm_topic(
+        self, provider: aws.Provider, subscriptions: Sequence[tuple[str, str]]
+    ) -> pulumi.Output[str]:
+        options = pulumi.ResourceOptions(
+            parent=self,
+            provider=provider,
+        )
         key = encryption_key(
-            f"{self._name}-alarms", "the us-east-1 topic that Route53 health-check alarms notify", self, self._tags,
-            service_principals=["cloudwatch.amazonaws.com"], provider=provider,
+            f"{self._name}-alarms",
+            "the us-east-1 topic that Route53 health-check alarms notify",
+            self,
+            self._tags,
+            service_principals=["cloudwatch.amazonaws.com"],
+            provider=provider,
         )
         topic = aws.sns.Topic(
             f"{self._name}-alarms",
@@ -254,14 +312,25 @@ class Routing(pulumi.ComponentResource):
             opts=options,
         )
         for index, (protocol, endpoint) in enumerate(subscriptions):
-            aws.sns.TopicSubscription(f"{self._name}-alarms-{index}", topic=topic.arn, protocol=protocol, endpoint=endpoint, opts=options)
+            aws.sns.TopicSubscription(
+                f"{self._name}-alarms-{index}",
+                topic=topic.arn,
+                protocol=protocol,
+                endpoint=endpoint,
+                opts=options,
+            )
         return topic.arn
 
-    def _health_alarm(self, target: str, health_check_id: pulumi.Output[str], provider: aws.Provider) -> None:
+    def _health_alarm(
+        self, target: str, health_check_id: pulumi.Output[str], provider: aws.Provider
+    ) -> None:
         actions = [self.alarm_topic_arn]
         aws.cloudwatch.MetricAlarm(
             f"{self._name}-{target}-unhealthy",
-            alarm_description=f"Route53 health check of {target} ({self.record_fqdn}) is failing; Route53 moves its traffic away",
+            alarm_description=(
+                f"Route53 health check of {target} ({self.record_fqdn}) is failing; Route53 moves"
+                " its traffic away"
+            ),
             namespace="AWS/Route53",
             metric_name="HealthCheckStatus",
             dimensions={"HealthCheckId": health_check_id},
@@ -274,20 +343,45 @@ class Routing(pulumi.ComponentResource):
             alarm_actions=actions,
             ok_actions=actions,
             tags=self._tagged(f"{self._name}-{target}-unhealthy"),
-            opts=pulumi.ResourceOptions(parent=self, provider=provider),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=provider,
+            ),
         )
 
 
-def _check_record_shape(config: RoutingConfig, targets: Iterable[str], zone_ids: Mapping[str, object] | None) -> None:
+def _check_record_shape(
+    config: RoutingConfig, targets: Iterable[str], zone_ids: Mapping[str, object] | None
+) -> None:
     if zone_ids is not None and set(zone_ids) != set(targets):
-        raise ValueError(f"endpoint_zone_ids must name the same targets as endpoints ({', '.join(sorted(targets))}), got {', '.join(sorted(zone_ids))}")
+        raise ValueError(
+            "endpoint_zone_ids must name the same targets as endpoints"
+            f" ({', '.join(sorted(targets))}), got {', '.join(sorted(zone_ids))}"
+        )
     if zone_ids is None and config.record_name == config.zone:
-        raise ConfigError("routing.recordName", config.record_name, "a name below the zone apex, since a CNAME cannot sit at the apex (or pass the ALBs' endpoint_zone_ids for alias records)")
+        raise ConfigError(
+            "routing.recordName",
+            config.record_name,
+            "a name below the zone apex, since a CNAME cannot sit at the apex (or pass the ALBs'"
+            " endpoint_zone_ids for alias records)",
+        )
 
 
-def _record_target(endpoint: pulumi.Input[str], zone_id: pulumi.Input[str] | None) -> dict[str, object]:
+def _record_target(
+    endpoint: pulumi.Input[str], zone_id: pulumi.Input[str] | None
+) -> dict[str, object]:
     """Arguments that point a record at an ALB: a CNAME, or an alias when its zone id is known."""
     if zone_id is None:
         return {"type": "CNAME", "ttl": RECORD_TTL_SECONDS, "records": [endpoint]}
-    # The explicit health check is the failover signal; the ALB's own target health would add a second, laggier one.
-    return {"type": "A", "aliases": [aws.route53.RecordAliasArgs(name=endpoint, zone_id=zone_id, evaluate_target_health=False)]}
+    # The explicit health check is the failover signal; the ALB's own target health would add
+    # a second, laggier one.
+    return {
+        "type": "A",
+        "aliases": [
+            aws.route53.RecordAliasArgs(
+                name=endpoint,
+                zone_id=zone_id,
+                evaluate_target_health=False,
+            )
+        ],
+    }

@@ -7,8 +7,10 @@ Pure (no Pulumi, no AWS): the Routing component validates its config with it, an
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from components.errors import ConfigError
 
@@ -43,13 +45,20 @@ def _parse_phase(value: object, key: str) -> str:
 
 
 def _parse_failback_steps(value: object, key: str) -> tuple[int, ...]:
-    allowed = f"a non-empty list of increasing integer percentages 1-{FULL_TRAFFIC} sent back to {PRIMARY}, e.g. [10, 50, 100]"
+    allowed = (
+        f"a non-empty list of increasing integer percentages 1-{FULL_TRAFFIC} sent back to"
+        f" {PRIMARY}, e.g. [10, 50, 100]"
+    )
     if value is None:
         return DEFAULT_FAILBACK_STEPS
     if not isinstance(value, list) or not value or not all(_is_int(step) for step in value):
         raise ConfigError(key, value, allowed)
     steps = tuple(value)
-    if steps[0] < 1 or steps[-1] > FULL_TRAFFIC or any(later <= earlier for earlier, later in zip(steps, steps[1:])):
+    if (
+        steps[0] < 1
+        or steps[-1] > FULL_TRAFFIC
+        or any(later <= earlier for earlier, later in itertools.pairwise(steps))
+    ):
         raise ConfigError(key, value, allowed)
     return steps
 
@@ -58,7 +67,9 @@ def _parse_failback_step(value: object, key: str, steps: Sequence[int]) -> int |
     if value is None:
         return None
     if not _is_int(value) or not 0 <= value < len(steps):
-        raise ConfigError(key, value, f"an integer index 0-{len(steps) - 1} into failbackSteps {list(steps)}")
+        raise ConfigError(
+            key, value, f"an integer index 0-{len(steps) - 1} into failbackSteps {list(steps)}"
+        )
     return int(value)
 
 
@@ -66,12 +77,16 @@ def _parse_overrides(value: object, key: str) -> Weights | None:
     if value is None:
         return None
     if not isinstance(value, Mapping) or not value:
-        raise ConfigError(key, value, f"a non-empty map of target ({', '.join(TARGETS)}) to integer weight")
+        raise ConfigError(
+            key, value, f"a non-empty map of target ({', '.join(TARGETS)}) to integer weight"
+        )
     for target, weight in value.items():
         if target not in TARGETS:
             raise ConfigError(f"{key}.{target}", weight, f"a known target: {', '.join(TARGETS)}")
         if not _is_int(weight) or not MIN_WEIGHT <= weight <= MAX_WEIGHT:
-            raise ConfigError(f"{key}.{target}", weight, f"an integer {MIN_WEIGHT}-{MAX_WEIGHT} (Route53 weight)")
+            raise ConfigError(
+                f"{key}.{target}", weight, f"an integer {MIN_WEIGHT}-{MAX_WEIGHT} (Route53 weight)"
+            )
     return {target: int(weight) for target, weight in value.items()}
 
 
@@ -89,12 +104,14 @@ class WeightSelection:
     overrides: Mapping[str, int] | None = field(default=None, hash=False)
 
     @classmethod
-    def from_config(cls, raw: Mapping[str, Any], key: str = "routing") -> "WeightSelection":
+    def from_config(cls, raw: Mapping[str, Any], key: str = "routing") -> WeightSelection:
         steps = _parse_failback_steps(raw.get(FAILBACK_STEPS_KEY), f"{key}.{FAILBACK_STEPS_KEY}")
         selection = cls(
             phase=_parse_phase(raw.get(PHASE_KEY), f"{key}.{PHASE_KEY}"),
             failback_steps=steps,
-            failback_step=_parse_failback_step(raw.get(FAILBACK_STEP_KEY), f"{key}.{FAILBACK_STEP_KEY}", steps),
+            failback_step=_parse_failback_step(
+                raw.get(FAILBACK_STEP_KEY), f"{key}.{FAILBACK_STEP_KEY}", steps
+            ),
             overrides=_parse_overrides(raw.get(WEIGHTS_KEY), f"{key}.{WEIGHTS_KEY}"),
         )
         check_not_all_zero(selection.effective_weights(), f"{key}.{WEIGHTS_KEY}")
@@ -111,16 +128,25 @@ class WeightSelection:
     def effective_weights(self) -> Weights:
         return {**self.phase_weights(), **(self.overrides or {})}
 
-    def with_weights(self, weights: Mapping[str, int]) -> "WeightSelection":
-        """The same phase with overrides for exactly the targets whose weight must differ from it."""
+    def with_weights(self, weights: Mapping[str, int]) -> WeightSelection:
+        """The same phase with overrides for exactly the targets whose weight must differ from
+        it.
+        """
         phase_weights = self.phase_weights()
-        changed = {target: weight for target, weight in weights.items() if weight != phase_weights[target]}
+        changed = {
+            target: weight for target, weight in weights.items() if weight != phase_weights[target]
+        }
         return replace(self, overrides=changed or None)
 
 
 def check_not_all_zero(weights: Mapping[str, int], key: str) -> None:
     if not any(weights.values()):
-        raise ConfigError(key, dict(weights), "at least one weight above 0 (all-zero makes Route53 split traffic evenly, it does not drain)")
+        raise ConfigError(
+            key,
+            dict(weights),
+            "at least one weight above 0 (all-zero makes Route53 split traffic evenly, it does not"
+            " drain)",
+        )
 
 
 def check_endpoints(weights: Mapping[str, int], endpoint_targets: Iterable[str], key: str) -> None:
@@ -132,7 +158,10 @@ def check_endpoints(weights: Mapping[str, int], endpoint_targets: Iterable[str],
     for target, weight in weights.items():
         if weight > 0 and target not in endpoints:
             raise ConfigError(
-                key, {target: weight}, f"weight 0 for a target without an endpoint (endpoints given: {', '.join(sorted(endpoints)) or 'none'})"
+                key,
+                {target: weight},
+                "weight 0 for a target without an endpoint (endpoints given:"
+                f" {', '.join(sorted(endpoints)) or 'none'})",
             )
 
 
@@ -155,9 +184,13 @@ def goals_for(current: WeightSelection, destination: str) -> list[WeightSelectio
     if destination == "normal":
         return [replace(clean, phase="normal")]
     if destination != "failback":
-        raise ValueError(f"destination must be one of {', '.join(DESTINATIONS)}, got {destination!r}")
+        raise ValueError(
+            f"destination must be one of {', '.join(DESTINATIONS)}, got {destination!r}"
+        )
     if current.phase == "normal":
-        raise ValueError(f"traffic is already on {PRIMARY} (phase normal): there is nothing to fail back")
+        raise ValueError(
+            f"traffic is already on {PRIMARY} (phase normal): there is nothing to fail back"
+        )
     first = 0
     if current.phase == "failback":
         # An override on a failback step means that step is not finished: redo it cleanly.

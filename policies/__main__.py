@@ -3,7 +3,8 @@
 import sys
 from pathlib import Path
 
-# The CLI runs this file with only policies/ on sys.path; the rules import as the `policies` package.
+# The CLI runs this file with only policies/ on sys.path; the rules import as the `policies`
+# package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pulumi_policy import PolicyPack  # noqa: E402

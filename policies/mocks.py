@@ -8,8 +8,9 @@ would return. Without those, inputs that depend on them silently vanish.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pulumi
 from pulumi.runtime import rpc
@@ -30,7 +31,8 @@ def fake_arn(service: str, resource: str, region: str | None = None) -> str:
 @dataclass(frozen=True)
 class NestedResource:
     """A resource a remote component creates inside itself and returns as a resource reference
-    (pulumi-eks `eksCluster`, `core.cluster`, `nodeGroup`): the SDK accepts only a reference there."""
+    (pulumi-eks `eksCluster`, `core.cluster`, `nodeGroup`): the SDK accepts only a reference there.
+    """
 
     type: str
     suffix: str
@@ -42,10 +44,26 @@ def _fake_kubeconfig(cluster_name: str) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": cluster_name, "cluster": {"server": server, "certificate-authority-data": "Q0E="}}],
+        "clusters": [
+            {
+                "name": cluster_name,
+                "cluster": {"server": server, "certificate-authority-data": "Q0E="},
+            }
+        ],
         "contexts": [{"name": "aws", "context": {"cluster": cluster_name, "user": "aws"}}],
         "current-context": "aws",
-        "users": [{"name": "aws", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws", "args": ["eks", "get-token", "--cluster-name", cluster_name]}}}],
+        "users": [
+            {
+                "name": "aws",
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "aws",
+                        "args": ["eks", "get-token", "--cluster-name", cluster_name],
+                    }
+                },
+            }
+        ],
     }
 
 
@@ -55,17 +73,32 @@ def _eks_cluster_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any
     oidc_provider_arn = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"
     kubeconfig = _fake_kubeconfig(cluster_name)
     endpoint = kubeconfig["clusters"][0]["cluster"]["server"]
-    eks_cluster = NestedResource("aws:eks/cluster:Cluster", "eksCluster", {
-        "name": cluster_name,
-        "arn": fake_arn("eks", f"cluster/{cluster_name}"),
-        "id": cluster_name,
-        "endpoint": endpoint,
-        "version": args.inputs.get("version", "1.33"),
-        "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.name}-eks"},
-        "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
-    })
-    cluster_role = NestedResource("aws:iam/role:Role", "eksRole", {"name": f"{args.name}-eksRole", "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{args.name}-eksRole"})
-    oidc_provider = NestedResource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "oidcProvider", {"arn": oidc_provider_arn, "url": issuer})
+    eks_cluster = NestedResource(
+        "aws:eks/cluster:Cluster",
+        "eksCluster",
+        {
+            "name": cluster_name,
+            "arn": fake_arn("eks", f"cluster/{cluster_name}"),
+            "id": cluster_name,
+            "endpoint": endpoint,
+            "version": args.inputs.get("version", "1.33"),
+            "vpcConfig": {"clusterSecurityGroupId": f"sg-{args.name}-eks"},
+            "identities": [{"oidcs": [{"issuer": f"https://{issuer}"}]}],
+        },
+    )
+    cluster_role = NestedResource(
+        "aws:iam/role:Role",
+        "eksRole",
+        {
+            "name": f"{args.name}-eksRole",
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{args.name}-eksRole",
+        },
+    )
+    oidc_provider = NestedResource(
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "oidcProvider",
+        {"arn": oidc_provider_arn, "url": issuer},
+    )
     return {
         "kubeconfig": kubeconfig,
         "kubeconfigJson": json.dumps(kubeconfig),
@@ -90,10 +123,17 @@ def _eks_cluster_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any
 
 
 def _managed_node_group_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
-    return {"nodeGroup": NestedResource("aws:eks/nodeGroup:NodeGroup", "nodeGroup", {
-        "nodeGroupName": args.name, "arn": fake_arn("eks", f"nodegroup/{args.name}"),
-        "resources": [{"autoscalingGroups": [{"name": f"{args.name}-asg"}]}],
-    })}
+    return {
+        "nodeGroup": NestedResource(
+            "aws:eks/nodeGroup:NodeGroup",
+            "nodeGroup",
+            {
+                "nodeGroupName": args.name,
+                "arn": fake_arn("eks", f"nodegroup/{args.name}"),
+                "resources": [{"autoscalingGroups": [{"name": f"{args.name}-asg"}]}],
+            },
+        )
+    }
 
 
 def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
@@ -105,22 +145,52 @@ def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
     if token == "eks:index:ManagedNodeGroup":
         return _managed_node_group_outputs(args)
     if token == "aws:acm/certificate:Certificate":
-        domains = [args.inputs.get("domainName", "example.com"), *(args.inputs.get("subjectAlternativeNames") or [])]
-        return {"domainValidationOptions": [{"domainName": domain, "resourceRecordName": f"_x1.{domain}.", "resourceRecordType": "CNAME", "resourceRecordValue": "_x2.acm-validations.aws."} for domain in domains]}
+        domains = [
+            args.inputs.get("domainName", "example.com"),
+            *(args.inputs.get("subjectAlternativeNames") or []),
+        ]
+        return {
+            "domainValidationOptions": [
+                {
+                    "domainName": domain,
+                    "resourceRecordName": f"_x1.{domain}.",
+                    "resourceRecordType": "CNAME",
+                    "resourceRecordValue": "_x2.acm-validations.aws.",
+                }
+                for domain in domains
+            ]
+        }
     if token == "aws:lb/loadBalancer:LoadBalancer":
-        return {"dnsName": f"{name}-1234567890.{stack_region()}.elb.amazonaws.com", "zoneId": "ZWKZPGTI48KDX", "arnSuffix": f"app/{name}/50dc6c495c0c9188"}
+        return {
+            "dnsName": f"{name}-1234567890.{stack_region()}.elb.amazonaws.com",
+            "zoneId": "ZWKZPGTI48KDX",
+            "arnSuffix": f"app/{name}/50dc6c495c0c9188",
+        }
     if token == "aws:lb/targetGroup:TargetGroup":
         return {"arnSuffix": f"targetgroup/{name}/73e2d6bc24d8a067"}
     if token == "aws:rds/cluster:Cluster":
-        return {"endpoint": f"{name}.cluster-abc.{stack_region()}.rds.amazonaws.com", "readerEndpoint": f"{name}.cluster-ro-abc.{stack_region()}.rds.amazonaws.com", "clusterIdentifier": args.inputs.get("clusterIdentifier", name), "port": 5432}
+        return {
+            "endpoint": f"{name}.cluster-abc.{stack_region()}.rds.amazonaws.com",
+            "readerEndpoint": f"{name}.cluster-ro-abc.{stack_region()}.rds.amazonaws.com",
+            "clusterIdentifier": args.inputs.get("clusterIdentifier", name),
+            "port": 5432,
+        }
     if token == "aws:elasticache/replicationGroup:ReplicationGroup":
-        return {"primaryEndpointAddress": f"master.{name}.abc.apn2.cache.amazonaws.com", "readerEndpointAddress": f"replica.{name}.abc.apn2.cache.amazonaws.com", "configurationEndpointAddress": f"clustercfg.{name}.abc.apn2.cache.amazonaws.com", "port": 6379}
+        return {
+            "primaryEndpointAddress": f"master.{name}.abc.apn2.cache.amazonaws.com",
+            "readerEndpointAddress": f"replica.{name}.abc.apn2.cache.amazonaws.com",
+            "configurationEndpointAddress": f"clustercfg.{name}.abc.apn2.cache.amazonaws.com",
+            "port": 6379,
+        }
     if token == "aws:route53/zone:Zone":
         return {"zoneId": f"Z{name.upper()[:10]}", "nameServers": ["ns-1.awsdns-01.org"]}
     if token == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         return {"url": args.inputs.get("url", "oidc.example.com")}
     if token == "aws:ec2/vpc:Vpc":
-        return {"defaultSecurityGroupId": f"sg-{name}-default", "mainRouteTableId": f"rtb-{name}-main"}
+        return {
+            "defaultSecurityGroupId": f"sg-{name}-default",
+            "mainRouteTableId": f"rtb-{name}-main",
+        }
     return {}
 
 
@@ -148,10 +218,14 @@ class ProgramMocks(pulumi.runtime.Mocks):
             return self._stack_reference(args)
         resource_id = args.resource_id or f"{args.name}-id"
         outputs: dict[str, Any] = dict(args.inputs)
-        outputs.setdefault("arn", fake_arn(_service_of(args.typ), f"{args.typ.split(':')[-1].lower()}/{args.name}"))
+        outputs.setdefault(
+            "arn", fake_arn(_service_of(args.typ), f"{args.typ.split(':')[-1].lower()}/{args.name}")
+        )
         outputs.setdefault("name", args.inputs.get("name", args.name))
         outputs.setdefault("id", resource_id)
-        outputs.update({key: value for key, value in _typed_outputs(args).items() if key not in args.inputs})
+        outputs.update(
+            {key: value for key, value in _typed_outputs(args).items() if key not in args.inputs}
+        )
         return resource_id, self._with_references(outputs, args)
 
     def _with_references(self, value: Any, args: pulumi.runtime.MockResourceArgs) -> Any:
@@ -163,12 +237,22 @@ class ProgramMocks(pulumi.runtime.Mocks):
             return [self._with_references(item, args) for item in value]
         return value
 
-    def _reference(self, nested: NestedResource, args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
+    def _reference(
+        self, nested: NestedResource, args: pulumi.runtime.MockResourceArgs
+    ) -> dict[str, Any]:
         name = f"{args.name}-{nested.suffix}"
-        urn = f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{args.typ}${nested.type}::{name}"
+        stack_and_project = f"{pulumi.get_stack()}::{pulumi.get_project()}"
+        urn = f"urn:pulumi:{stack_and_project}::{args.typ}${nested.type}::{name}"
         resource_id = str(nested.state.get("id", name))
         self.nested_resources[urn] = (resource_id, {"id": resource_id, **nested.state})
-        return {rpc._special_sig_key: rpc._special_resource_sig, "urn": urn, "id": resource_id, "type": nested.type, "name": name, "packageVersion": ""}
+        return {
+            rpc._special_sig_key: rpc._special_resource_sig,
+            "urn": urn,
+            "id": resource_id,
+            "type": nested.type,
+            "name": name,
+            "packageVersion": "",
+        }
 
     def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         full_name = str(args.inputs.get("name") or args.resource_id or args.name)
@@ -186,13 +270,19 @@ def _policy_document(call_args: dict) -> dict[str, Any]:
     statements = []
     for statement in call_args.get("statements", []) or []:
         entry: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
-        for source, target in (("actions", "Action"), ("resources", "Resource"), ("notActions", "NotAction")):
+        for source, target in (
+            ("actions", "Action"),
+            ("resources", "Resource"),
+            ("notActions", "NotAction"),
+        ):
             if statement.get(source):
                 entry[target] = statement[source]
         for principal in statement.get("principals", []) or []:
             entry.setdefault("Principal", {})[principal["type"]] = principal["identifiers"]
         for condition in statement.get("conditions", []) or []:
-            entry.setdefault("Condition", {}).setdefault(condition["test"], {})[condition["variable"]] = condition["values"]
+            entry.setdefault("Condition", {}).setdefault(condition["test"], {})[
+                condition["variable"]
+            ] = condition["values"]
         statements.append(entry)
     return {"json": json.dumps({"Version": "2012-10-17", "Statement": statements})}
 
@@ -202,10 +292,27 @@ CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
         "names": [f"{stack_region()}{suffix}" for suffix in "abcd"],
         "zoneIds": [f"apne2-az{n}" for n in range(1, 5)],
     },
-    "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci", "userId": "AIDAEXAMPLE"},
-    "aws:index/getRegion:getRegion": lambda call_args: {"name": call_args.get("region") or stack_region(), "region": call_args.get("region") or stack_region()},
-    "aws:index/getPartition:getPartition": lambda _: {"partition": "aws", "dnsSuffix": "amazonaws.com"},
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/ci",
+        "userId": "AIDAEXAMPLE",
+    },
+    "aws:index/getRegion:getRegion": lambda call_args: {
+        "name": call_args.get("region") or stack_region(),
+        "region": call_args.get("region") or stack_region(),
+    },
+    "aws:index/getPartition:getPartition": lambda _: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+    },
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
-    "aws:elb/getServiceAccount:getServiceAccount": lambda call_args: {"arn": "arn:aws:iam::600734575887:root", "id": "600734575887"},
-    "aws:route53/getZone:getZone": lambda call_args: {"zoneId": "ZMOCKZONE", "id": "ZMOCKZONE", "name": call_args.get("name", "example.com")},
+    "aws:elb/getServiceAccount:getServiceAccount": lambda call_args: {
+        "arn": "arn:aws:iam::600734575887:root",
+        "id": "600734575887",
+    },
+    "aws:route53/getZone:getZone": lambda call_args: {
+        "zoneId": "ZMOCKZONE",
+        "id": "ZMOCKZONE",
+        "name": call_args.get("name", "example.com"),
+    },
 }

@@ -16,9 +16,10 @@ import os
 import runpy
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pulumi
 import yaml
@@ -29,7 +30,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from policies.mocks import ProgramMocks
 
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 -- what a secret value is shown as
 LEFTOVER_TASKS_TIMEOUT_SECONDS = 10
 
 
@@ -51,7 +52,9 @@ class RegisteredResource:
     dependencies: tuple[str, ...]
     secret_paths: tuple[str, ...] = ()
     property_dependencies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Input name -> URNs of the resources its value came from (how rules join resources at preview)."""
+    """Input name -> URNs of the resources its value came from (how rules join resources at
+    preview).
+    """
 
 
 @dataclass
@@ -62,7 +65,9 @@ class ProgramRun:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
     config: dict[str, str] = field(default_factory=dict)
-    """The stack config as the program got it (`<namespace>:<key>` -> text, secrets as placeholders)."""
+    """The stack config as the program got it (`<namespace>:<key>` -> text, secrets as
+    placeholders).
+    """
 
     def of_type(self, resource_type: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -83,9 +88,15 @@ def _unwrap_secrets(value: Any, path: str, secret_paths: list[str]) -> Any:
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             secret_paths.append(path or ".")
             return _unwrap_secrets(value.get("value"), path, secret_paths)
-        return {key: _unwrap_secrets(item, f"{path}.{key}" if path else key, secret_paths) for key, item in value.items()}
+        return {
+            key: _unwrap_secrets(item, f"{path}.{key}" if path else key, secret_paths)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_unwrap_secrets(item, f"{path}[{index}]", secret_paths) for index, item in enumerate(value)]
+        return [
+            _unwrap_secrets(item, f"{path}[{index}]", secret_paths)
+            for index, item in enumerate(value)
+        ]
     return value
 
 
@@ -105,7 +116,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             self.stack_urn = response.urn
             return response
         secret_paths: list[str] = []
-        inputs = _unwrap_secrets(rpc.deserialize_properties(request.object, keep_unknowns=True), "", secret_paths)
+        inputs = _unwrap_secrets(
+            rpc.deserialize_properties(request.object, keep_unknowns=True), "", secret_paths
+        )
         self.run.resources.append(
             RegisteredResource(
                 urn=response.urn,
@@ -119,7 +132,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 ignore_changes=tuple(request.ignoreChanges),
                 dependencies=tuple(request.dependencies),
                 secret_paths=tuple(secret_paths),
-                property_dependencies={key: tuple(value.urns) for key, value in request.propertyDependencies.items()},
+                property_dependencies={
+                    key: tuple(value.urns) for key, value in request.propertyDependencies.items()
+                },
             )
         )
         return response
@@ -127,7 +142,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def _register_nested_resources(self) -> None:
         """Resources a remote component returns by reference; the SDK looks each one up by URN."""
         for urn, (resource_id, state) in getattr(self.mocks, "nested_resources", {}).items():
-            self.resources.setdefault(urn, pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state))
+            self.resources.setdefault(
+                urn, pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+            )
 
 
 def _dereferenced(value: Any) -> Any:
@@ -162,7 +179,9 @@ def load_project(program_dir: Path) -> dict[str, Any]:
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ProgramError(f"{project_file}: runtime must be python, got {project.get('runtime')!r}")
+        raise ProgramError(
+            f"{project_file}: runtime must be python, got {project.get('runtime')!r}"
+        )
     return project
 
 
@@ -197,7 +216,9 @@ def load_stack_config(config_file: Path, project_name: str) -> tuple[dict[str, s
 
 @contextlib.contextmanager
 def _program_context(program_dir: Path) -> Iterator[None]:
-    """cwd and sys.path as the Pulumi language host sets them; the program's modules unloaded after."""
+    """cwd and sys.path as the Pulumi language host sets them; the program's modules unloaded
+    after.
+    """
     previous_cwd = os.getcwd()
     previous_modules = set(sys.modules)
     sys.path.insert(0, str(program_dir))
@@ -209,7 +230,10 @@ def _program_context(program_dir: Path) -> Iterator[None]:
         sys.path.remove(str(program_dir))
         for name in set(sys.modules) - previous_modules:
             module_file = getattr(sys.modules[name], "__file__", None) or ""
-            kept = (str(Path(__file__).parent), sys.prefix)  # the runner itself and installed packages (a .venv inside the program)
+            kept = (
+                str(Path(__file__).parent),
+                sys.prefix,
+            )  # the runner itself and installed packages (a .venv inside the program)
             if module_file.startswith(str(program_dir)) and not module_file.startswith(kept):
                 del sys.modules[name]
 
@@ -234,13 +258,16 @@ def run_program(
         return _run_once(program_dir, stack, config_file, config, mocks)
     except ProgramError:
         sibling_stacks = {
-            name for name in mocks.referenced_stacks - set(known_outputs) - {stack}
+            name
+            for name in mocks.referenced_stacks - set(known_outputs) - {stack}
             if (program_dir / f"Pulumi.{name}.yaml").is_file()
         }
         if not sibling_stacks:
             raise
     for name in sorted(sibling_stacks):
-        known_outputs[name] = _json_safe(run_program(program_dir, name, stack_outputs=known_outputs).outputs)
+        known_outputs[name] = _json_safe(
+            run_program(program_dir, name, stack_outputs=known_outputs).outputs
+        )
     return _run_once(program_dir, stack, config_file, config, ProgramMocks(known_outputs))
 
 
@@ -263,11 +290,16 @@ def _run_once(
     project = load_project(program_dir)
     project_name = str(project.get("name"))
     if config is not None:
-        values = {(key if ":" in key else f"{project_name}:{key}"): _config_value(value) for key, value in config.items()}
+        values = {
+            (key if ":" in key else f"{project_name}:{key}"): _config_value(value)
+            for key, value in config.items()
+        }
         stack_config = {key: value for key, (value, _) in values.items()}
         secret_keys = [key for key, (_, is_secret) in values.items() if is_secret]
     else:
-        stack_config, secret_keys = load_stack_config(config_file or program_dir / f"Pulumi.{stack}.yaml", project_name)
+        stack_config, secret_keys = load_stack_config(
+            config_file or program_dir / f"Pulumi.{stack}.yaml", project_name
+        )
     main = program_dir / str(project.get("main") or "__main__.py")
     if main.is_dir():
         main = main / "__main__.py"
@@ -280,7 +312,9 @@ def _run_once(
         settings.ROOT.set(None)
         settings.SETTINGS.outputs.clear()
         pulumi.runtime.set_all_config(stack_config, secret_keys)
-        pulumi.runtime.set_mocks(mocks, project=project_name, stack=stack, preview=True, monitor=monitor)
+        pulumi.runtime.set_mocks(
+            mocks, project=project_name, stack=stack, preview=True, monitor=monitor
+        )
         try:
             _sync_await(pulumi.runtime.stack.run_pulumi_func(lambda: _run_main(main)))
         except pulumi.RunError as error:
@@ -311,7 +345,8 @@ def _fresh_event_loop() -> Iterator[None]:
         if pending:
             loop.run_until_complete(asyncio.wait(pending, timeout=LEFTOVER_TASKS_TIMEOUT_SECONDS))
         with warnings.catch_warnings():
-            # The failed run's never-started coroutines are collected here, quietly, not at a random later point.
+            # The failed run's never-started coroutines are collected here, quietly,
+            # not at a random later point.
             warnings.simplefilter("ignore", RuntimeWarning)
             gc.collect()
         loop.close()

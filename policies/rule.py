@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -38,9 +39,16 @@ EXEMPTIONS_SCHEMA = PolicyConfigSchema(
             "items": {
                 "type": "object",
                 "properties": {
-                    "resource": {"type": "string", "description": "resource name or URN; shell-style wildcards allowed"},
+                    "resource": {
+                        "type": "string",
+                        "description": "resource name or URN; shell-style wildcards allowed",
+                    },
                     "reason": {"type": "string", "minLength": 1},
-                    "expires": {"type": "string", "format": "date", "description": "YYYY-MM-DD; the exemption stops applying after this day"},
+                    "expires": {
+                        "type": "string",
+                        "format": "date",
+                        "description": "YYYY-MM-DD; the exemption stops applying after this day",
+                    },
                 },
                 "required": ["resource", "reason", "expires"],
             },
@@ -62,13 +70,20 @@ def _expiry(exemption: Mapping[str, Any]) -> dt.date | None:
 
 def _exemption_for(config: Mapping[str, Any], name: str, urn: str) -> Mapping[str, Any] | None:
     for exemption in config.get("exemptions") or []:
-        if isinstance(exemption, Mapping) and _matches(str(exemption.get("resource", "")), name, urn):
+        if isinstance(exemption, Mapping) and _matches(
+            str(exemption.get("resource", "")), name, urn
+        ):
             return exemption
     return None
 
 
 def _report_unless_exempt(
-    config: Mapping[str, Any], name: str, urn: str, messages: Iterable[str], report: Callable[[str], None], today: dt.date
+    config: Mapping[str, Any],
+    name: str,
+    urn: str,
+    messages: Iterable[str],
+    report: Callable[[str], None],
+    today: dt.date,
 ) -> None:
     """Reports each message, except for a resource under a live exemption.
 
@@ -79,7 +94,10 @@ def _report_unless_exempt(
     if exemption and expires is not None and expires >= today:
         return
     if exemption:
-        report(f"exemption for {exemption.get('resource')!r} expired or undated ({exemption.get('expires')!r}); reason was: {exemption.get('reason')}")
+        report(
+            f"exemption for {exemption.get('resource')!r} expired or undated"
+            f" ({exemption.get('expires')!r}); reason was: {exemption.get('reason')}"
+        )
     for message in messages:
         report(message)
 
@@ -103,8 +121,12 @@ def resource_rule(
             return
         props = args.props if isinstance(args.props, Mapping) else {}
         _report_unless_exempt(
-            args.get_config(), args.name, args.urn, list(check(props, args)),
-            lambda message: report_violation(message, None), today(),
+            args.get_config(),
+            args.name,
+            args.urn,
+            list(check(props, args)),
+            lambda message: report_violation(message, None),
+            today(),
         )
 
     return ResourceValidationPolicy(
@@ -115,7 +137,8 @@ def resource_rule(
         severity=severity,
         config_schema=EXEMPTIONS_SCHEMA,
         remediation_steps=remediation,
-        tags=[f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids] + [f"type:{t}" for t in sorted(types)],
+        tags=[f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids]
+        + [f"type:{t}" for t in sorted(types)],
     )
 
 
@@ -131,7 +154,9 @@ def stack_rule(
     trivy_ids: Iterable[str] = (),
     today: Callable[[], dt.date] = dt.date.today,
 ) -> StackValidationPolicy:
-    """A rule that must see several resources at once (S3 settings split over resources, Route53 groups)."""
+    """A rule that must see several resources at once (S3 settings split over resources, Route53
+    groups).
+    """
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = args.get_config()
@@ -140,8 +165,12 @@ def stack_rule(
             findings.setdefault(resource.urn, (resource, []))[1].append(message)
         for urn, (resource, messages) in findings.items():
             _report_unless_exempt(
-                config, resource.name, urn, messages,
-                lambda message, urn=urn: report_violation(message, urn), today(),
+                config,
+                resource.name,
+                urn,
+                messages,
+                lambda message, urn=urn: report_violation(message, urn),
+                today(),
             )
 
     return StackValidationPolicy(
@@ -152,9 +181,14 @@ def stack_rule(
         severity=severity,
         config_schema=EXEMPTIONS_SCHEMA,
         remediation_steps=remediation,
-        tags=[f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids] + [f"type:{t}" for t in sorted(resource_types)],
+        tags=[f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids]
+        + [f"type:{t}" for t in sorted(resource_types)],
     )
 
 
 def trivy_ids_of(policy: ResourceValidationPolicy | StackValidationPolicy) -> list[str]:
-    return [tag[len(TRIVY_TAG_PREFIX):] for tag in policy.tags or [] if tag.startswith(TRIVY_TAG_PREFIX)]
+    return [
+        tag[len(TRIVY_TAG_PREFIX) :]
+        for tag in policy.tags or []
+        if tag.startswith(TRIVY_TAG_PREFIX)
+    ]

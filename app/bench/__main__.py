@@ -1,4 +1,5 @@
 """`make bench`: the ceiling and the ticketing services, side by side in one run, on loopback."""
+
 import argparse
 import asyncio
 import json
@@ -20,21 +21,39 @@ CHART_VALUES = Path(__file__).resolve().parents[1] / "chart" / "values.yaml"
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app.bench", description=__doc__)
     parser.add_argument("--duration", type=int, default=4, help="seconds per measured load run")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="interleaved (ceiling, app) rounds per throughput measure: the best app "
-                             "round is reported, the ratio is the median of the paired rounds' ratios, "
-                             "open-loop loads are fractions of the median app round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="interleaved (ceiling, app) rounds per throughput measure: the best app "
+        "round is reported, the ratio is the median of the paired rounds' ratios, "
+        "open-loop loads are fractions of the median app round",
+    )
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     parser.add_argument("--ws-clients", type=int, default=10_000)
-    parser.add_argument("--ws-deflate", action=argparse.BooleanOptionalAction, default=True,
-                        help="WebSocket clients offer permessage-deflate, as browsers do")
-    parser.add_argument("--server-cores", type=int, default=1,
-                        help="CPUs the server is pinned to; the rest drive the load")
-    parser.add_argument("--vcpus-per-pod", type=float, default=chart_cpu_limit(CHART_VALUES),
-                        help="CPU per pod for the pod count (default: the chart's CPU limit)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also record py-spy profiles of queue entry, position reads and the "
-                             "WebSocket stage")
+    parser.add_argument(
+        "--ws-deflate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="WebSocket clients offer permessage-deflate, as browsers do",
+    )
+    parser.add_argument(
+        "--server-cores",
+        type=int,
+        default=1,
+        help="CPUs the server is pinned to; the rest drive the load",
+    )
+    parser.add_argument(
+        "--vcpus-per-pod",
+        type=float,
+        default=chart_cpu_limit(CHART_VALUES),
+        help="CPU per pod for the pod count (default: the chart's CPU limit)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also record py-spy profiles of queue entry, position reads and the WebSocket stage",
+    )
     parser.add_argument("--out", type=Path, default=BUILD_DIR)
     args = parser.parse_args(argv)
     for name in ("duration", "rounds", "connections", "ws_clients", "server_cores"):
@@ -73,10 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     ensure_wrk()
     split = CpuSplit.for_machine(args.server_cores)
     args.out.mkdir(parents=True, exist_ok=True)
-    results: dict = {"cores": len(split.server), "server_cpus": sorted(split.server),
-                     "load_cpus": sorted(split.load), "duration_s": args.duration,
-                     "connections": args.connections,
-                     "load_average_at_start": os.getloadavg()[0]}
+    results: dict = {
+        "cores": len(split.server),
+        "server_cpus": sorted(split.server),
+        "load_cpus": sorted(split.load),
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "load_average_at_start": os.getloadavg()[0],
+    }
     try:
         asyncio.run(scenarios.run_all(split, args, results))
     except Exception as error:  # the ceiling and whatever was measured are still written

@@ -1,22 +1,34 @@
 """The ceiling: a bare ASGI callable (no framework) returning a fixed JSON body, served by
-`ticketing serve`'s own code path, so the server, loop, HTTP parser, workers and logging settings are
-exactly the production ones; only the application handed to uvicorn differs."""
+`ticketing serve`'s own code path, so the server, loop, HTTP parser, workers and logging settings
+are exactly the production ones; only the application handed to uvicorn differs."""
+
 import argparse
 import os
 import sys
 from typing import Any
 
 import uvicorn
+
 from ticketing import serve
 
 BODY = b'{"ticket":"ceiling","number":1,"position":1,"ahead":0,"eta_seconds":0}'
-START = {"type": "http.response.start", "status": 200,
-         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]}
+START = {
+    "type": "http.response.start",
+    "status": 200,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(BODY)).encode()),
+    ],
+}
 END = {"type": "http.response.body", "body": BODY}
-# `ticketing serve` starts private Redis/PostgreSQL unless both URLs are set; the ceiling uses neither.
-UNUSED_SETTINGS = {"TICKETING_REDIS_URL": "redis://unused.invalid", "TICKETING_ADMIN_TOKEN": "unused",
-                   "TICKETING_DATABASE_URL": "postgresql://unused.invalid/unused",
-                   "TICKETING_SECRET": "unused-by-the-ceiling"}
+# `ticketing serve` starts private Redis/PostgreSQL unless both URLs are set; the ceiling uses
+# neither.
+UNUSED_SETTINGS = {
+    "TICKETING_REDIS_URL": "redis://unused.invalid",
+    "TICKETING_ADMIN_TOKEN": "unused",
+    "TICKETING_DATABASE_URL": "postgresql://unused.invalid/unused",
+    "TICKETING_SECRET": "unused-by-the-ceiling",
+}
 
 
 async def app(scope, receive, send) -> None:
@@ -32,6 +44,7 @@ async def app(scope, receive, send) -> None:
 def run_ceiling_instead(production_run=uvicorn.run):
     def run(_app: Any, **settings: Any) -> None:
         production_run("app.bench.ceiling:app", **{**settings, "factory": False})
+
     return run
 
 

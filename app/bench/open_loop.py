@@ -1,9 +1,11 @@
-"""Open-loop HTTP load at a fixed rate, for latency at a given load (wrk2 is not packaged in Debian).
+"""Open-loop HTTP load at a fixed rate, for latency at a given load (wrk2 is not packaged in
+Debian).
 
-Requests are scheduled at fixed intervals whether or not earlier ones have finished, and each latency
-counts from its scheduled time, so a slow server cannot slow the generator down and hide its own
-queueing (no coordinated omission). Prints one JSON object.
+Requests are scheduled at fixed intervals whether or not earlier ones have finished, and each
+latency counts from its scheduled time, so a slow server cannot slow the generator down and hide its
+own queueing (no coordinated omission). Prints one JSON object.
 """
+
 import argparse
 import asyncio
 import json
@@ -63,13 +65,14 @@ def content_length(head: bytes) -> int:
         raise ValueError("response without Content-Length; the open-loop client reads only those")
     start += len(marker)
     end = lowered.find(b"\r\n", start)
-    return int(head[start:end if end >= 0 else len(head)])
+    return int(head[start : end if end >= 0 else len(head)])
 
 
 class OpenLoop:
     def __init__(self, path: str, client_prefix: str, host: str) -> None:
-        self.template = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\n"
-                         "X-Client-Id: %s\r\n\r\n").encode()
+        self.template = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nX-Client-Id: %s\r\n\r\n"
+        ).encode()
         self.client_prefix = client_prefix.encode()
         self.idle: deque[Connection] = deque()
         self.waiting: deque[float] = deque()
@@ -95,7 +98,9 @@ class OpenLoop:
         if connection in self.idle:
             self.idle.remove(connection)
 
-    async def run(self, host: str, port: int, rate: float, duration_s: float, connections: int) -> float:
+    async def run(
+        self, host: str, port: int, rate: float, duration_s: float, connections: int
+    ) -> float:
         loop = asyncio.get_running_loop()
         for _ in range(connections):
             _, connection = await loop.create_connection(lambda: Connection(self), host, port)
@@ -119,11 +124,15 @@ def summary(tally: Tally, target_rps: float, elapsed_s: float, connections: int)
     latencies_ms = sorted(latency * 1000 for latency in tally.latencies_s)
     return {
         "generator": "app.bench.open_loop (Python, uvloop, open loop)",
-        "target_rps": target_rps, "achieved_rps": len(latencies_ms) / elapsed_s,
-        "connections": connections, "completed": len(latencies_ms),
-        "p50_ms": percentile(latencies_ms, 50), "p99_ms": percentile(latencies_ms, 99),
+        "target_rps": target_rps,
+        "achieved_rps": len(latencies_ms) / elapsed_s,
+        "connections": connections,
+        "completed": len(latencies_ms),
+        "p50_ms": percentile(latencies_ms, 50),
+        "p99_ms": percentile(latencies_ms, 99),
         "max_ms": latencies_ms[-1] if latencies_ms else None,
-        "statuses": tally.statuses, "lost_connections": tally.lost_connections,
+        "statuses": tally.statuses,
+        "lost_connections": tally.lost_connections,
     }
 
 
@@ -140,7 +149,9 @@ def main() -> None:
     if args.rate <= 0 or args.duration <= 0:
         parser.error("--rate and --duration must be positive")
     generator = OpenLoop(args.path, args.client_prefix, args.host)
-    elapsed = uvloop.run(generator.run(args.host, args.port, args.rate, args.duration, args.connections))
+    elapsed = uvloop.run(
+        generator.run(args.host, args.port, args.rate, args.duration, args.connections)
+    )
     print(json.dumps(summary(generator.tally, args.rate, elapsed, args.connections)))
 
 

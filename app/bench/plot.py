@@ -1,4 +1,5 @@
 """build/bench.png: throughput and latency side by side."""
+
 from pathlib import Path
 from typing import Any
 
@@ -9,15 +10,23 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen befor
 
 from app.bench.report import lookup  # noqa: E402
 
-THROUGHPUT = (("ceiling.rps", "ceiling"), ("enqueue.rps", "queue entry"),
-              ("position.rps", "position"), ("booking.holds_per_s", "holds"))
-LATENCY = (("enqueue.p50_ms", "entry p50\n(saturation)"), ("enqueue.p99_ms", "entry p99\n(saturation)"),
-           ("enqueue.p99_ms_at_80pct_load", "entry p99\n(80% load)"),
-           ("websocket.push_p99_ms", "WS push p99\n(all clients)"))
+THROUGHPUT = (
+    ("ceiling.rps", "ceiling"),
+    ("enqueue.rps", "queue entry"),
+    ("position.rps", "position"),
+    ("booking.holds_per_s", "holds"),
+)
+LATENCY = (
+    ("enqueue.p50_ms", "entry p50\n(saturation)"),
+    ("enqueue.p99_ms", "entry p99\n(saturation)"),
+    ("enqueue.p99_ms_at_80pct_load", "entry p99\n(80% load)"),
+    ("websocket.push_p99_ms", "WS push p99\n(all clients)"),
+)
 
 
-def bars(axes, results: dict[str, Any], series: tuple[tuple[str, str], ...], title: str,
-         unit: str) -> None:
+def bars(
+    axes, results: dict[str, Any], series: tuple[tuple[str, str], ...], title: str, unit: str
+) -> None:
     measured = [(label, lookup(results, key)) for key, label in series]
     measured = [(label, value) for label, value in measured if value is not None]
     labels = [label for label, _ in measured]
@@ -43,8 +52,13 @@ def latency_under_load(axes, results: dict[str, Any]) -> None:
 
 def write_plot(results: dict[str, Any], path: Path) -> None:
     figure, (throughput, latency, under_load) = plt.subplots(1, 3, figsize=(17, 4.5))
-    bars(throughput, results, THROUGHPUT, f"Throughput on {results.get('cores')} server core(s)",
-         "requests/s")
+    bars(
+        throughput,
+        results,
+        THROUGHPUT,
+        f"Throughput on {results.get('cores')} server core(s)",
+        "requests/s",
+    )
     bars(latency, results, LATENCY, "Latency (log scale)", "ms")
     if latency.has_data():  # a run that failed early may have measured no latency
         latency.set_yscale("log")

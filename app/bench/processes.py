@@ -1,4 +1,6 @@
 """Start, pin, watch and stop the processes under test, from /proc and the scheduler's affinity."""
+
+import contextlib
 import os
 import resource
 import signal
@@ -17,6 +19,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 @dataclass(frozen=True)
 class CpuSplit:
     """The server gets `server` CPUs; wrk, the Python clients, Redis and PostgreSQL get `load`."""
+
     server: frozenset[int]
     load: frozenset[int]
 
@@ -30,7 +33,9 @@ class CpuSplit:
 
 
 def raise_open_files_limit(needed: int) -> None:
-    """Thousands of sockets need more than the usual 1,024 descriptors; children inherit the limit."""
+    """Thousands of sockets need more than the usual 1,024 descriptors; children inherit the
+    limit.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < needed:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(needed, hard), hard))
@@ -42,28 +47,45 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(argv: list[str], cpus: frozenset[int], env: dict[str, str] | None = None,
-          log: Path | None = None) -> subprocess.Popen:
-    output = open(log, "wb") if log else subprocess.DEVNULL
-    try:
-        return subprocess.Popen(argv, env={**os.environ, **(env or {})}, stdout=output,
-                                stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO_ROOT,
-                                preexec_fn=lambda: os.sched_setaffinity(0, cpus))
-    finally:
-        if log:
-            output.close()  # the child keeps its own copy
+def start(
+    argv: list[str],
+    cpus: frozenset[int],
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+) -> subprocess.Popen:
+    # the child keeps its own copy of the log's descriptor
+    with open(log, "wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as output:
+        return subprocess.Popen(
+            argv,
+            env={**os.environ, **(env or {})},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=REPO_ROOT,
+            preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+        )
 
 
-def run_pinned(argv: list[str], cpus: frozenset[int], timeout_s: float) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout_s, cwd=REPO_ROOT,
-                          preexec_fn=lambda: os.sched_setaffinity(0, cpus))
+def run_pinned(
+    argv: list[str], cpus: frozenset[int], timeout_s: float
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        cwd=REPO_ROOT,
+        preexec_fn=lambda: os.sched_setaffinity(0, cpus),
+    )
 
 
 def wait_http_ok(url: str, process: subprocess.Popen, timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode} before {url} answered")
+            raise RuntimeError(
+                f"{process.args[0]} exited with {process.returncode} before {url} answered"
+            )
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:
                 return
@@ -111,7 +133,8 @@ def is_backing_service(pid: int) -> bool:
 
 
 def move_backing_services(root_pid: int, cpus: frozenset[int]) -> int:
-    """Redis and PostgreSQL started by `ticketing serve` inherit its CPUs; they are managed services in
+    """Redis and PostgreSQL started by `ticketing serve` inherit its CPUs; they are managed services
+    in
     production, so they run on the load CPUs and the server CPUs measure the app alone."""
     moved = 0
     for pid in descendants(root_pid):

@@ -1,11 +1,13 @@
 """py-spy profiles of the server under load, reduced to where the time goes."""
+
 import shutil
 import signal
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SAMPLE_RATE = 200
 TOP = 15
@@ -35,7 +37,9 @@ def top_self(stacks: list[tuple[tuple[str, ...], int]], top: int = TOP) -> list[
     return shares(counts, sum(counts.values()), top)
 
 
-def top_inclusive(stacks: list[tuple[tuple[str, ...], int]], top: int = TOP) -> list[tuple[str, float]]:
+def top_inclusive(
+    stacks: list[tuple[tuple[str, ...], int]], top: int = TOP
+) -> list[tuple[str, float]]:
     counts: Counter = Counter()
     for frames, count in stacks:
         for frame in set(frames):
@@ -69,9 +73,25 @@ def record_during(pid: int, stem: Path, load: Callable[[], Any]) -> tuple[dict, 
     """Samples `pid` and its workers while `load()` runs; writes `stem`.txt (collapsed stacks).
     Returns the profile's summary and what `load()` returned."""
     raw = stem.with_suffix(".txt")
-    spy = subprocess.Popen([py_spy(), "record", "--pid", str(pid), "--rate", str(SAMPLE_RATE),
-                            "--format", "raw", "--nolineno", "--nonblocking", "--subprocesses",
-                            "--output", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    spy = subprocess.Popen(
+        [
+            py_spy(),
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(SAMPLE_RATE),
+            "--format",
+            "raw",
+            "--nolineno",
+            "--nonblocking",
+            "--subprocesses",
+            "--output",
+            str(raw),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         loaded = load()
     finally:
@@ -80,6 +100,10 @@ def record_during(pid: int, stem: Path, load: Callable[[], Any]) -> tuple[dict, 
     if spy.returncode != 0 or not raw.exists():
         raise RuntimeError(f"py-spy exited {spy.returncode}: {errors.decode()[-1000:]}")
     stacks = parse_collapsed(raw.read_text())
-    return {"file": str(raw), "samples": sum(count for _, count in stacks),
-            "self_by_package": self_by_package(stacks), "top_self": top_self(stacks),
-            "top_inclusive": top_inclusive(stacks)}, loaded
+    return {
+        "file": str(raw),
+        "samples": sum(count for _, count in stacks),
+        "self_by_package": self_by_package(stacks),
+        "top_self": top_self(stacks),
+        "top_inclusive": top_inclusive(stacks),
+    }, loaded

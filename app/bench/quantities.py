@@ -1,4 +1,5 @@
 """Kubernetes CPU quantities, and the pod CPU the chart's image is limited to."""
+
 from pathlib import Path
 
 import yaml
@@ -20,6 +21,9 @@ def chart_cpu_limit(values_file: Path, fallback: float = 1.0) -> float:
     """The chart's `resources.limits.cpu` (what one pod may use), or `fallback` without a chart."""
     if not values_file.exists():
         return fallback
-    limit = ((yaml.safe_load(values_file.read_text()) or {}).get("resources") or {}) \
-        .get("limits", {}).get("cpu")
+    limit = (
+        ((yaml.safe_load(values_file.read_text()) or {}).get("resources") or {})
+        .get("limits", {})
+        .get("cpu")
+    )
     return cpu_cores(limit) if limit is not None else fallback

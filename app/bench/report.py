@@ -1,8 +1,10 @@
 """The bench's arithmetic and its written forms: ratios, percentiles, sizing, targets, markdown."""
+
 import math
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 TARGET_RPS = 50_000
 REFERENCE_RPS_PER_VCPU = 500  # the reference team's queue tier: 8,000 rps on 16 vCPU
@@ -36,23 +38,30 @@ def paired_ratio(parts: list[float], wholes: list[float]) -> float | None:
 SUCCESS_STATUSES = frozenset({200, 201})
 
 
-def require_statuses(statuses: dict[Any, int], what: str,
-                     allowed: frozenset[int] = SUCCESS_STATUSES) -> None:
+def require_statuses(
+    statuses: dict[Any, int], what: str, allowed: frozenset[int] = SUCCESS_STATUSES
+) -> None:
     """A figure is only about the requests it names if they were answered as such: a load that the
     app refused (a malformed client id, a stale ticket) would measure its error path instead.
     `statuses` maps codes (ints, or strings after JSON) to counts."""
     unexpected = {int(code): count for code, count in statuses.items() if int(code) not in allowed}
     if unexpected or not statuses:
-        raise RuntimeError(f"{what} answered {dict(statuses) or 'nothing'}; "
-                           f"a measure counts only {sorted(allowed)}")
+        raise RuntimeError(
+            f"{what} answered {dict(statuses) or 'nothing'}; "
+            f"a measure counts only {sorted(allowed)}"
+        )
 
 
 def require_no_errors(errors: dict[str, int], what: str) -> None:
     """The same for a wrk run: wrk counts answers of 400 and above as status errors by itself (a Lua
-    response hook, which would count each status, slows wrk down), beside socket errors and timeouts."""
+    response hook, which would count each status, slows wrk down), beside socket errors and
+    timeouts.
+    """
     failed = {kind: count for kind, count in errors.items() if count}
     if failed:
-        raise RuntimeError(f"{what} had errors {failed}; a measure counts only answered requests below 400")
+        raise RuntimeError(
+            f"{what} had errors {failed}; a measure counts only answered requests below 400"
+        )
 
 
 @dataclass(frozen=True)
@@ -65,19 +74,29 @@ class Sizing:
     multiple_of_reference: float
 
 
-def size_for_target(rps: float, cores: int, vcpus_per_pod: float, target_rps: int = TARGET_RPS,
-                    utilization: float = SIZING_UTILIZATION) -> Sizing:
+def size_for_target(
+    rps: float,
+    cores: int,
+    vcpus_per_pod: float,
+    target_rps: int = TARGET_RPS,
+    utilization: float = SIZING_UTILIZATION,
+) -> Sizing:
     if rps <= 0 or cores <= 0 or vcpus_per_pod <= 0:
-        raise ValueError(f"rps, cores and vcpus_per_pod must be positive: {rps}, {cores}, {vcpus_per_pod}")
+        raise ValueError(
+            f"rps, cores and vcpus_per_pod must be positive: {rps}, {cores}, {vcpus_per_pod}"
+        )
     if not 0 < utilization <= 1:
         raise ValueError(f"utilization must be in (0, 1], got {utilization}")
     rps_per_vcpu = rps / cores
     vcpus = math.ceil(target_rps / (rps_per_vcpu * utilization))
     return Sizing(
-        rps_per_vcpu=rps_per_vcpu, vcpus=vcpus, pods=math.ceil(vcpus / vcpus_per_pod),
+        rps_per_vcpu=rps_per_vcpu,
+        vcpus=vcpus,
+        pods=math.ceil(vcpus / vcpus_per_pod),
         vcpus_per_pod=vcpus_per_pod,
         reference_vcpus=math.ceil(target_rps / (REFERENCE_RPS_PER_VCPU * utilization)),
-        multiple_of_reference=rps_per_vcpu / REFERENCE_RPS_PER_VCPU)
+        multiple_of_reference=rps_per_vcpu / REFERENCE_RPS_PER_VCPU,
+    )
 
 
 def lookup(results: dict[str, Any], dotted: str) -> Any:
@@ -105,8 +124,11 @@ TARGETS = (
     # the p99 is over the pushes that arrived: one that never came must show too
     Target("websocket.missed_pushes", "= 0", lambda value: value == 0),
     Target("booking.oversold", "= 0", lambda value: value == 0),
-    Target("sizing.rps_per_vcpu", f">= {GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU:,}",
-           lambda value: value >= GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU),
+    Target(
+        "sizing.rps_per_vcpu",
+        f">= {GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU:,}",
+        lambda value: value >= GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU,
+    ),
 )
 
 TABLE_ROWS = (
@@ -163,13 +185,16 @@ def sizing_text(sizing: Sizing, cores: int) -> str:
         f"(goal {GOAL_MULTIPLE_OF_REFERENCE}x).\n"
         f"For {TARGET_RPS:,} rps at {SIZING_UTILIZATION:.0%} utilization: {sizing.vcpus} vCPUs = "
         f"{sizing.pods} pods of {sizing.vcpus_per_pod:g} vCPU; the reference rate would need "
-        f"{sizing.reference_vcpus} vCPUs.")
+        f"{sizing.reference_vcpus} vCPUs."
+    )
 
 
 def profile_text(profiles: dict[str, Any]) -> str:
     """One line per profiled load: the server's own time by package, largest first."""
     lines = ["Server time by package (py-spy, self time):"]
     for name, profile in profiles.items():
-        parts = ", ".join(f"{package} {share:.0%}" for package, share in profile["self_by_package"][:6])
+        parts = ", ".join(
+            f"{package} {share:.0%}" for package, share in profile["self_by_package"][:6]
+        )
         lines.append(f"- {name}: {parts}")
     return "\n".join(lines)

@@ -1,13 +1,15 @@
 """One process holding N idle queue WebSockets: server memory per connection, then the time from an
 admission until each client has the push. Prints one JSON object.
 
-The clients are raw asyncio protocols that only frame-parse and timestamp, so the client's own cost per
-message (tens of microseconds) stays small next to what is measured. They offer permessage-deflate as
-browsers do; the result says whether the server took it.
+The clients are raw asyncio protocols that only frame-parse and timestamp, so the client's own cost
+per message (tens of microseconds) stays small next to what is measured. They offer
+permessage-deflate as browsers do; the result says whether the server took it.
 """
+
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import time
@@ -39,8 +41,8 @@ def next_frame(buffer: bytearray) -> tuple[int, bytes] | None:
         length, offset = int.from_bytes(buffer[2:10]), 10
     if len(buffer) < offset + length:
         return None
-    payload = bytes(buffer[offset:offset + length])
-    del buffer[:offset + length]
+    payload = bytes(buffer[offset : offset + length])
+    del buffer[: offset + length]
     return opcode, payload
 
 
@@ -79,7 +81,7 @@ class QueueSocket(asyncio.Protocol):
         if end < 0:
             return False
         head = bytes(self.buffer[:end]).lower()
-        del self.buffer[:end + 4]
+        del self.buffer[: end + 4]
         if not head.startswith(b"http/1.1 101"):
             self.upgraded.set_exception(ConnectionError(head.split(b"\r\n")[0].decode()))
             self.transport.close()
@@ -109,27 +111,41 @@ class PushClock:
 
 def handshake_request(host: str, port: int, path: str, deflate: bool) -> bytes:
     key = base64.b64encode(os.urandom(16)).decode()
-    extensions = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" if deflate else ""
-    return (f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"{extensions}\r\n").encode()
+    extensions = (
+        "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
+        if deflate
+        else ""
+    )
+    return (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"{extensions}\r\n"
+    ).encode()
 
 
-async def open_sockets(host: str, port: int, event_id: str, tickets: list[str], clock: PushClock,
-                       deflate: bool) -> list[QueueSocket]:
+async def open_sockets(
+    host: str, port: int, event_id: str, tickets: list[str], clock: PushClock, deflate: bool
+) -> list[QueueSocket]:
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(OPEN_CONCURRENCY)
 
     async def one(ticket: str) -> QueueSocket | None:
-        request = handshake_request(host, port, f"{queue_path(event_id)}/ws?ticket={ticket}", deflate)
+        request = handshake_request(
+            host, port, f"{queue_path(event_id)}/ws?ticket={ticket}", deflate
+        )
         async with gate:
             try:
-                _, socket = await loop.create_connection(lambda: QueueSocket(clock, request), host, port)
+                _, socket = await loop.create_connection(
+                    lambda: QueueSocket(clock, request), host, port
+                )
                 await asyncio.wait_for(socket.upgraded, 30)
                 return socket
-            except (OSError, ConnectionError, asyncio.TimeoutError):
+            except (TimeoutError, OSError, ConnectionError):
                 return None
-    return [socket for socket in await asyncio.gather(*(one(ticket) for ticket in tickets)) if socket]
+
+    return [
+        socket for socket in await asyncio.gather(*(one(ticket) for ticket in tickets)) if socket
+    ]
 
 
 async def measure(args: argparse.Namespace) -> dict:
@@ -148,23 +164,30 @@ async def measure(args: argparse.Namespace) -> dict:
         clock.triggered_at = time.perf_counter()
         await api.set_paused(args.event, paused=False)
         resume_ms = (time.perf_counter() - clock.triggered_at) * 1000
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(clock.all_received.wait(), args.push_timeout)
-        except asyncio.TimeoutError:
-            pass
     finally:
         await api.close()
-    delays_ms = sorted((socket.pushed_at - clock.triggered_at) * 1000
-                       for socket in sockets if socket.pushed_at is not None)
+    delays_ms = sorted(
+        (socket.pushed_at - clock.triggered_at) * 1000
+        for socket in sockets
+        if socket.pushed_at is not None
+    )
     return {
-        "requested": args.clients, "connections": sum(socket.open for socket in sockets),
-        "opened": len(sockets), "connect_s": connect_s,
+        "requested": args.clients,
+        "connections": sum(socket.open for socket in sockets),
+        "opened": len(sockets),
+        "connect_s": connect_s,
         "deflate": any(socket.deflate for socket in sockets),
-        "rss_before_bytes": rss_before, "rss_after_bytes": rss_after,
+        "rss_before_bytes": rss_before,
+        "rss_after_bytes": rss_after,
         "bytes_per_connection": (rss_after - rss_before) / len(sockets) if sockets else None,
-        "resume_call_ms": resume_ms, "pushed": len(delays_ms), "missed_pushes": len(sockets) - len(delays_ms),
+        "resume_call_ms": resume_ms,
+        "pushed": len(delays_ms),
+        "missed_pushes": len(sockets) - len(delays_ms),
         "push_p50_ms": percentile(delays_ms, 50),
-        "push_p99_ms": percentile(delays_ms, 99), "push_max_ms": delays_ms[-1] if delays_ms else None,
+        "push_p99_ms": percentile(delays_ms, 99),
+        "push_max_ms": delays_ms[-1] if delays_ms else None,
     }
 
 
@@ -172,14 +195,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m app.bench.ws_clients")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--event", required=True, help="a paused event; resuming it is the admission")
+    parser.add_argument(
+        "--event", required=True, help="a paused event; resuming it is the admission"
+    )
     parser.add_argument("--clients", type=int, default=10_000)
     parser.add_argument("--server-pid", type=int, required=True)
     parser.add_argument("--admin-token", required=True)
     parser.add_argument("--nonce", required=True)
     parser.add_argument("--push-timeout", type=float, default=10.0)
-    parser.add_argument("--deflate", action=argparse.BooleanOptionalAction, default=True,
-                        help="offer permessage-deflate, as browsers do")
+    parser.add_argument(
+        "--deflate",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="offer permessage-deflate, as browsers do",
+    )
     args = parser.parse_args()
     if args.clients <= 0:
         parser.error("--clients must be positive")

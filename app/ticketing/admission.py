@@ -6,8 +6,8 @@ import logging
 import time
 
 from ticketing import metrics
-from ticketing.background import wait_or_stop
 from ticketing.backends import Backends
+from ticketing.background import wait_or_stop
 from ticketing.events import install_event, list_event_ids
 from ticketing.keys import EVENT_IDS_KEY, event_keys
 from ticketing.opening import opening_order
@@ -23,31 +23,51 @@ log = logging.getLogger("ticketing.admission")
 async def open_event(backends: Backends, event_id: str) -> None:
     """Assigns the pre-opening joiners their places from the seeded permutation."""
     keys = event_keys(event_id)
-    seed_hex, prejoined = await backends.redis.hget(keys.config, "seed"), await backends.redis.hget(keys.queue, "prejoined")
+    seed_hex, prejoined = (
+        await backends.redis.hget(keys.config, "seed"),
+        await backends.redis.hget(keys.queue, "prejoined"),
+    )
     clients = await backends.redis.lrange(keys.prejoin, 0, int(prejoined or 0) - 1)
     places = opening_order(bytes.fromhex(seed_hex.decode()), len(clients))
-    pairs = [value for client, place in zip(clients, places) for value in (client, place)]
+    pairs = [
+        value for client, place in zip(clients, places, strict=True) for value in (client, place)
+    ]
     for start in range(0, max(len(pairs), 1), ASSIGN_BATCH):
         final = start + ASSIGN_BATCH >= len(pairs)
-        await backends.scripts.run("assign_opening", event_id, *pairs[start:start + ASSIGN_BATCH], int(final))
+        await backends.scripts.run(
+            "assign_opening", event_id, *pairs[start : start + ASSIGN_BATCH], int(final)
+        )
     log.info("opening assigned", extra={"event_id": event_id, "prejoined": len(clients)})
 
 
 async def resolve_overdue_confirm(backends: Backends, event_id: str, hold_id: str) -> None:
     """A confirm that never finished (the replica died): PostgreSQL says whether it booked."""
-    booking_id = await backends.pool.fetchval("SELECT booking_id FROM bookings WHERE hold_id = $1", hold_id)
+    booking_id = await backends.pool.fetchval(
+        "SELECT booking_id FROM bookings WHERE hold_id = $1", hold_id
+    )
     await backends.scripts.run("end_confirm", event_id, hold_id, booking_id or "", "release")
 
 
 async def step(backends: Backends, event_ids: list[str]) -> None:
     # issued together, the calls travel to Redis as one pipeline (batching.py)
-    results = await asyncio.gather(*(
-        call for event_id in event_ids
-        for call in (backends.scripts.run("admit", event_id), backends.scripts.run("reap", event_id, REAP_BATCH))
-    ))
+    results = await asyncio.gather(
+        *(
+            call
+            for event_id in event_ids
+            for call in (
+                backends.scripts.run("admit", event_id),
+                backends.scripts.run("reap", event_id, REAP_BATCH),
+            )
+        )
+    )
     for index, event_id in enumerate(event_ids):
-        (outcome, serving, seq, admitted, active), overdue = results[2 * index], results[2 * index + 1]
-        metrics.record_admission_step(event_id, waiting=seq - serving, admitted=admitted, active=active)
+        (outcome, serving, seq, admitted, active), overdue = (
+            results[2 * index],
+            results[2 * index + 1],
+        )
+        metrics.record_admission_step(
+            event_id, waiting=seq - serving, admitted=admitted, active=active
+        )
         if outcome == b"noevent":
             await install_event(backends, event_id)
         elif outcome == b"opening":
@@ -65,7 +85,9 @@ async def run_admission_loop(backends: Backends, stopping: asyncio.Event) -> Non
             # Redis knows new events at once; PostgreSQL also those a Redis loss forgot.
             if started - listed_at > EVENT_LIST_REFRESH_SECONDS:
                 durable_ids, listed_at = set(await list_event_ids(backends.pool)), started
-            loaded_ids = {event_id.decode() for event_id in await backends.redis.smembers(EVENT_IDS_KEY)}
+            loaded_ids = {
+                event_id.decode() for event_id in await backends.redis.smembers(EVENT_IDS_KEY)
+            }
             event_ids = sorted(durable_ids | loaded_ids)
             if event_ids:
                 await step(backends, event_ids)

@@ -1,4 +1,6 @@
-"""What a process shares: Redis (with the event scripts), the PostgreSQL pool and the queue states."""
+"""What a process shares: Redis (with the event scripts), the PostgreSQL pool and the queue
+states.
+"""
 
 from dataclasses import dataclass
 
@@ -31,4 +33,6 @@ class Backends:
 
 def open_backends(settings: Settings, pool: asyncpg.Pool) -> Backends:
     redis, subscriber = connect_redis(settings.redis_url, settings.redis_cluster)
-    return Backends(redis, subscriber, pool, register_scripts(redis), Tokens(settings.secret), QueueStates())
+    return Backends(
+        redis, subscriber, pool, register_scripts(redis), Tokens(settings.secret), QueueStates()
+    )

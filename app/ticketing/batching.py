@@ -21,7 +21,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-# One merged run holds Redis for every client in it; past this many a batch's calls take another run.
+# One merged run holds Redis for every client in it; past this many a batch's calls take another
+# run.
 MAX_CLIENTS_PER_RUN = 500
 CLOSE_WAIT_SECONDS = 2.0
 
@@ -36,7 +37,9 @@ class Sender(Protocol):
 
 
 class PipelineSender:
-    """Through the client's pipeline, which routes each command by its keys' slot (Redis Cluster)."""
+    """Through the client's pipeline, which routes each command by its keys' slot (Redis
+    Cluster).
+    """
 
     def __init__(self, redis: Redis | RedisCluster) -> None:
         self._redis = redis
@@ -70,7 +73,9 @@ class ConnectionSender:
             return await self._exchange(commands)
 
     async def _exchange(self, commands: Sequence[Command]) -> list[Any]:
-        await self._connection.send_packed_command([hiredis.pack_command(command) for command in commands])
+        await self._connection.send_packed_command(
+            [hiredis.pack_command(command) for command in commands]
+        )
         replies: list[Any] = []
         for _ in commands:
             try:
@@ -101,9 +106,14 @@ class Run:
         return ("EVALSHA", self.script.sha, len(self.keys), *self.keys, *self.args)
 
     def settle(self, reply: Any) -> None:
-        if self.merged and not isinstance(reply, Exception):
-            if not isinstance(reply, list) or len(reply) != len(self.futures):
-                reply = RuntimeError(f"a per-client script answered {reply!r:.100} for {len(self.futures)} clients")
+        if (
+            self.merged
+            and not isinstance(reply, Exception)
+            and (not isinstance(reply, list) or len(reply) != len(self.futures))
+        ):
+            reply = RuntimeError(
+                f"a per-client script answered {reply!r:.100} for {len(self.futures)} clients"
+            )
         for index, future in enumerate(self.futures):
             if future.done():  # the caller went away
                 continue
@@ -126,8 +136,12 @@ class ScriptBatcher:
         self._queue(run)
         return self._add_future(run)
 
-    def call_per_client(self, script: AsyncScript, keys: list[str], client_id: str) -> asyncio.Future[Any]:
-        """Queues `client_id` into the next batch's run of `script` on `keys`; resolves with its own reply."""
+    def call_per_client(
+        self, script: AsyncScript, keys: list[str], client_id: str
+    ) -> asyncio.Future[Any]:
+        """Queues `client_id` into the next batch's run of `script` on `keys`; resolves with its own
+        reply.
+        """
         group = (script.sha, keys[0])
         run = self._open_merged.get(group)
         if run is None or len(run.futures) >= MAX_CLIENTS_PER_RUN:
@@ -172,11 +186,13 @@ class ScriptBatcher:
             replies = await self._sender.send([run.command() for run in batch])
         except asyncio.CancelledError:  # closed with the batch unanswered: its callers answer 503
             for run in batch:
-                run.settle(RedisConnectionError("the Redis client closed before this call was answered"))
+                run.settle(
+                    RedisConnectionError("the Redis client closed before this call was answered")
+                )
             raise
         except Exception as error:
             replies = [error] * len(batch)
-        for run, reply in zip(batch, replies):
+        for run, reply in zip(batch, replies, strict=True):
             if isinstance(reply, NoScriptError):  # Redis restarted and forgot the script
                 try:
                     reply = await run.script(keys=run.keys, args=run.args)

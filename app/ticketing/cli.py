@@ -24,12 +24,18 @@ def _parser() -> argparse.ArgumentParser:
     serve_command.add_argument("--host", default="127.0.0.1")
     serve_command.add_argument("--port", type=int, default=8000)
     serve_command.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    surge_command = commands.add_parser("surge", help="drive a ticket-opening burst against a server")
+    surge_command = commands.add_parser(
+        "surge", help="drive a ticket-opening burst against a server"
+    )
     surge_command.add_argument("--url", required=True, help="base URL, e.g. http://127.0.0.1:8000")
     surge_command.add_argument("--event", default=DEMO_EVENT_ID)
     surge_command.add_argument("--clients", type=int, default=1000)
-    surge_command.add_argument("--concurrency", type=int, default=200, help="HTTP connections at most")
-    demo_command = commands.add_parser("demo", help="serve with private servers and surge against it")
+    surge_command.add_argument(
+        "--concurrency", type=int, default=200, help="HTTP connections at most"
+    )
+    demo_command = commands.add_parser(
+        "demo", help="serve with private servers and surge against it"
+    )
     demo_command.add_argument("--port", type=int, default=8000)
     demo_command.add_argument("--clients", type=int, default=1000)
     return parser
@@ -50,13 +56,20 @@ def _wait_until_ready(url: str, server: subprocess.Popen[bytes]) -> None:
 def demo(port: int, clients: int) -> int:
     """Serves (private servers) in a child process, surges against it, then keeps serving."""
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "ticketing.cli", "serve", "--port", str(port)],
-                              env={key: value for key, value in os.environ.items()
-                                   if key not in ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL")})
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ticketing.cli", "serve", "--port", str(port)],
+        env={
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL")
+        },
+    )
     console = Console()
     try:
         _wait_until_ready(url, server)
-        console.print(f"[bold]waiting room: {url}/?event={DEMO_EVENT_ID}[/] — surging {clients} clients")
+        console.print(
+            f"[bold]waiting room: {url}/?event={DEMO_EVENT_ID}[/] — surging {clients} clients"
+        )
         status = asyncio.run(run_surge(url, DEMO_EVENT_ID, clients, 200, console))
         console.print(f"the page stays up at {url} — Ctrl-C to stop")
         server.wait()
@@ -73,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args.host, args.port, args.workers)
     if args.command == "surge":
-        return asyncio.run(run_surge(args.url, args.event, args.clients, args.concurrency, Console()))
+        return asyncio.run(
+            run_surge(args.url, args.event, args.clients, args.concurrency, Console())
+        )
     return demo(args.port, args.clients)
 
 

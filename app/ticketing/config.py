@@ -22,19 +22,28 @@ class Settings:
     database_url: str
     admin_token: str
     secret: bytes
-    redis_cluster: bool = False  # a Redis Cluster endpoint (e.g. ElastiCache cluster mode), not one node
+    redis_cluster: bool = (
+        False  # a Redis Cluster endpoint (e.g. ElastiCache cluster mode), not one node
+    )
 
     @classmethod
     def from_env(cls) -> "Settings":
-        values = {key: os.environ.get(f"TICKETING_{key.upper()}", "") for key in
-                  ("redis_url", "database_url", "admin_token", "secret")}
+        values = {
+            key: os.environ.get(f"TICKETING_{key.upper()}", "")
+            for key in ("redis_url", "database_url", "admin_token", "secret")
+        }
         for key, value in values.items():
             if not value:
                 raise SettingsError(f"TICKETING_{key.upper()} is required")
         if len(values["secret"]) < 16:
             raise SettingsError("TICKETING_SECRET must be at least 16 characters")
-        return cls(values["redis_url"], values["database_url"], values["admin_token"], values["secret"].encode(),
-                   _flag("TICKETING_REDIS_CLUSTER"))
+        return cls(
+            values["redis_url"],
+            values["database_url"],
+            values["admin_token"],
+            values["secret"].encode(),
+            _flag("TICKETING_REDIS_CLUSTER"),
+        )
 
 
 def _flag(name: str) -> bool:
@@ -62,7 +71,9 @@ class TlsFiles:
         if not any(paths.values()):
             return None
         if not all(paths.values()):
-            raise SettingsError(f"set both {' and '.join(TLS_VARIABLES)} to serve HTTPS, or neither for plain HTTP")
+            raise SettingsError(
+                f"set both {' and '.join(TLS_VARIABLES)} to serve HTTPS, or neither for plain HTTP"
+            )
         for name, path in paths.items():
             if not os.path.isfile(path):
                 raise SettingsError(f"{name} must name an existing PEM file, got {path!r}")

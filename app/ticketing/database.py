@@ -38,10 +38,15 @@ async def migrate(pool: asyncpg.Pool) -> list[str]:
             "CREATE TABLE IF NOT EXISTS schema_migrations "
             "(version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        done = {row["version"] for row in await connection.fetch("SELECT version FROM schema_migrations")}
+        done = {
+            row["version"]
+            for row in await connection.fetch("SELECT version FROM schema_migrations")
+        }
         for version, sql in _migration_files():
             if version not in done:
                 await connection.execute(sql)
-                await connection.execute("INSERT INTO schema_migrations (version) VALUES ($1)", version)
+                await connection.execute(
+                    "INSERT INTO schema_migrations (version) VALUES ($1)", version
+                )
                 applied.append(version)
     return applied

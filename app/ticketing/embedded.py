@@ -39,10 +39,14 @@ def free_port() -> int:
 
 
 def _find_binary(name: str) -> str:
-    found = shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
     if found is None:
-        raise EmbeddedServerError(f"{name} not found on PATH or under /usr/lib/postgresql/*/bin "
-                                  "(run scripts/install-system-deps.sh)")
+        raise EmbeddedServerError(
+            f"{name} not found on PATH or under /usr/lib/postgresql/*/bin "
+            "(run scripts/install-system-deps.sh)"
+        )
     return found
 
 
@@ -50,12 +54,16 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, log_p
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise EmbeddedServerError(f"{name} exited with {process.returncode}: {log_path.read_text()[-2000:]}")
+            raise EmbeddedServerError(
+                f"{name} exited with {process.returncode}: {log_path.read_text()[-2000:]}"
+            )
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.05)
-    raise EmbeddedServerError(f"{name} did not listen on port {port} within {START_TIMEOUT_SECONDS:.0f}s")
+    raise EmbeddedServerError(
+        f"{name} did not listen on port {port} within {START_TIMEOUT_SECONDS:.0f}s"
+    )
 
 
 PR_SET_PDEATHSIG = 1
@@ -64,18 +72,27 @@ _prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
 
 
 def _stops_with_starter() -> None:
-    """A child's last step before exec (after any change of user, which would clear it): SIGTERM when
+    """A child's last step before exec (after any change of user, which would clear it): SIGTERM
+    when
     the thread that started it ends. Without prctl (not Linux) the server's own group still keeps it
     from a terminal's Ctrl-C, and `stop` still stops it."""
     if _prctl is not None:
         _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _start_server(argv: list[str], log: int | IO[bytes],
-                  run_as: tuple[int, int] | None = None) -> subprocess.Popen[bytes]:
+def _start_server(
+    argv: list[str], log: int | IO[bytes], run_as: tuple[int, int] | None = None
+) -> subprocess.Popen[bytes]:
     uid, gid = run_as or (None, None)
-    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, process_group=0,
-                            preexec_fn=_stops_with_starter, user=uid, group=gid)
+    return subprocess.Popen(
+        argv,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        process_group=0,
+        preexec_fn=_stops_with_starter,
+        user=uid,
+        group=gid,
+    )
 
 
 def _stop(process: subprocess.Popen[bytes] | None, kill: bool = False) -> None:
@@ -104,9 +121,24 @@ class EmbeddedRedis:
         """Starts (or restarts, on the same port) an empty, non-persistent redis-server."""
         log_path = self.folder / "redis.log"
         self.process = _start_server(
-            [_find_binary("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder), "--logfile", str(log_path), "--maxclients", "10000",
-             *self.extra_args],
+            [
+                _find_binary("redis-server"),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+                "--logfile",
+                str(log_path),
+                "--maxclients",
+                "10000",
+                *self.extra_args,
+            ],
             subprocess.DEVNULL,
         )
         _wait_for_port(self.port, self.process, "redis-server", log_path)
@@ -119,10 +151,26 @@ def _self_signed_certificate(folder: Path) -> Path:
     """A certificate for 127.0.0.1 that is its own CA, with its key beside it (`.key`)."""
     certificate = folder / "tls.crt"
     subprocess.run(
-        [_find_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(certificate.with_suffix(".key")), "-out", str(certificate)],
-        check=True, capture_output=True,
+        [
+            _find_binary("openssl"),
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(certificate.with_suffix(".key")),
+            "-out",
+            str(certificate),
+        ],
+        check=True,
+        capture_output=True,
     )
     return certificate
 
@@ -142,29 +190,70 @@ class EmbeddedRedisCluster:
 
     def __post_init__(self) -> None:
         self.certificate = _self_signed_certificate(self.folder)
-        tls = ["--tls-cert-file", str(self.certificate), "--tls-key-file", str(self.certificate.with_suffix(".key")),
-               "--tls-ca-cert-file", str(self.certificate), "--tls-auth-clients", "no", "--tls-cluster", "yes"]
+        tls = [
+            "--tls-cert-file",
+            str(self.certificate),
+            "--tls-key-file",
+            str(self.certificate.with_suffix(".key")),
+            "--tls-ca-cert-file",
+            str(self.certificate),
+            "--tls-auth-clients",
+            "no",
+            "--tls-cluster",
+            "yes",
+        ]
         self.nodes = []
         for index in range(self.size):
             node_folder, port = self.folder / f"redis-node-{index}", free_port()
             node_folder.mkdir(exist_ok=True)
-            # the cluster bus port is explicit: the default, port + 10000, may be taken or out of range
-            self.nodes.append(EmbeddedRedis(node_folder, port, extra_args=[
-                "--port", "0", "--tls-port", str(port), *tls,
-                "--cluster-enabled", "yes", "--cluster-port", str(free_port()), "--cluster-node-timeout", "2000",
-                "--requirepass", self.password, "--masterauth", self.password,
-            ]))
+            # the cluster bus port is explicit: the default, port + 10000, may be
+            # taken or out of range
+            self.nodes.append(
+                EmbeddedRedis(
+                    node_folder,
+                    port,
+                    extra_args=[
+                        "--port",
+                        "0",
+                        "--tls-port",
+                        str(port),
+                        *tls,
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-port",
+                        str(free_port()),
+                        "--cluster-node-timeout",
+                        "2000",
+                        "--requirepass",
+                        self.password,
+                        "--masterauth",
+                        self.password,
+                    ],
+                )
+            )
 
     @property
     def url(self) -> str:
         return f"rediss://:{self.password}@127.0.0.1:{self.nodes[0].port}/0?ssl_ca_certs={self.certificate}"
 
     def _cli(self, *args: str) -> str:
-        command = [_find_binary("redis-cli"), "--tls", "--cacert", str(self.certificate),
-                   "-a", self.password, "--no-auth-warning", *args]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=START_TIMEOUT_SECONDS, check=False)
+        command = [
+            _find_binary("redis-cli"),
+            "--tls",
+            "--cacert",
+            str(self.certificate),
+            "-a",
+            self.password,
+            "--no-auth-warning",
+            *args,
+        ]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=START_TIMEOUT_SECONDS, check=False
+        )
         if done.returncode != 0:
-            raise EmbeddedServerError(f"redis-cli {' '.join(args)} failed: {done.stdout}{done.stderr}")
+            raise EmbeddedServerError(
+                f"redis-cli {' '.join(args)} failed: {done.stdout}{done.stderr}"
+            )
         return done.stdout
 
     def start(self) -> None:
@@ -172,16 +261,27 @@ class EmbeddedRedisCluster:
         for node in self.nodes:
             node.start()
         if not formed:
-            self._cli("--cluster", "create", *(f"127.0.0.1:{node.port}" for node in self.nodes),
-                      "--cluster-replicas", "0", "--cluster-yes")
+            self._cli(
+                "--cluster",
+                "create",
+                *(f"127.0.0.1:{node.port}" for node in self.nodes),
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            )
         self._wait_until_ok()
 
     def _wait_until_ok(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not all("cluster_state:ok" in self._cli("-p", str(node.port), "cluster", "info") for node in self.nodes):
+        while not all(
+            "cluster_state:ok" in self._cli("-p", str(node.port), "cluster", "info")
+            for node in self.nodes
+        ):
             if time.monotonic() > deadline:
                 raise EmbeddedServerError(
-                    f"the Redis Cluster in {self.folder} is not ok after {START_TIMEOUT_SECONDS:.0f}s")
+                    f"the Redis Cluster in {self.folder} is not ok after"
+                    f" {START_TIMEOUT_SECONDS:.0f}s"
+                )
             time.sleep(0.1)
 
     def stop(self, kill: bool = False) -> None:
@@ -199,7 +299,9 @@ def _postgres_user() -> tuple[int, int] | None:
         except KeyError:
             continue
         return user.pw_uid, user.pw_gid
-    raise EmbeddedServerError("running as root needs a 'postgres' or 'nobody' user to run PostgreSQL")
+    raise EmbeddedServerError(
+        "running as root needs a 'postgres' or 'nobody' user to run PostgreSQL"
+    )
 
 
 @dataclass
@@ -216,30 +318,69 @@ class EmbeddedPostgres:
         data, log_path = self.folder / "pgdata", self.folder / "postgres.log"
         run_as = _postgres_user()
         if run_as is not None:
-            os.chmod(self.folder, 0o777)
+            # initdb and the server run as the postgres user; Redis (root) still writes beside them
+            os.chown(self.folder, *run_as)
         if not data.exists():
             uid, gid = run_as or (None, None)
             subprocess.run(
-                [_find_binary("initdb"), "-D", str(data), "-U", "ticketing", "--auth=trust", "-E", "UTF8",
-                 "--no-sync", "--no-instructions"],
-                check=True, capture_output=True, user=uid, group=gid,
+                [
+                    _find_binary("initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "ticketing",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                    "--no-instructions",
+                ],
+                check=True,
+                capture_output=True,
+                user=uid,
+                group=gid,
             )
         with open(log_path, "ab") as log_file:
             self.process = _start_server(
-                [_find_binary("postgres"), "-D", str(data), "-p", str(self.port), "-k", str(self.folder),
-                 "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=300"],
-                log_file, run_as,
+                [
+                    _find_binary("postgres"),
+                    "-D",
+                    str(data),
+                    "-p",
+                    str(self.port),
+                    "-k",
+                    str(self.folder),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    "max_connections=300",
+                ],
+                log_file,
+                run_as,
             )
         _wait_for_port(self.port, self.process, "postgres", log_path)
         self._wait_until_accepting()
 
     def _wait_until_accepting(self) -> None:
-        """The port opens before recovery finishes; pg_isready says when connections are accepted."""
+        """The port opens before recovery finishes; pg_isready says when connections are
+        accepted.
+        """
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        command = [_find_binary("pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "ticketing", "-q"]
+        command = [
+            _find_binary("pg_isready"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "ticketing",
+            "-q",
+        ]
         while subprocess.run(command, check=False).returncode != 0:
             if time.monotonic() > deadline:
-                raise EmbeddedServerError(f"postgres did not accept connections within {START_TIMEOUT_SECONDS:.0f}s")
+                raise EmbeddedServerError(
+                    f"postgres did not accept connections within {START_TIMEOUT_SECONDS:.0f}s"
+                )
             time.sleep(0.05)
 
     def stop(self, kill: bool = False) -> None:

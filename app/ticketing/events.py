@@ -49,26 +49,40 @@ def _redis_config(spec: EventSpec, seed: bytes) -> dict[str, Any]:
     }
 
 
-async def _save_slots(connection: asyncpg.Connection, event_id: str, spec: EventSpec) -> tuple[dict[str, int], list[str]]:
-    rows = await connection.fetch("SELECT slot_id, capacity FROM slots WHERE event_id = $1 FOR UPDATE", event_id)
+async def _save_slots(
+    connection: asyncpg.Connection, event_id: str, spec: EventSpec
+) -> tuple[dict[str, int], list[str]]:
+    rows = await connection.fetch(
+        "SELECT slot_id, capacity FROM slots WHERE event_id = $1 FOR UPDATE", event_id
+    )
     old_capacity = {row["slot_id"]: row["capacity"] for row in rows}
     changes: dict[str, int] = {}
     for position, slot in enumerate(spec.slots):
         changes[slot.id] = slot.capacity - old_capacity.get(slot.id, 0)
         await connection.execute(
-            "INSERT INTO slots (event_id, slot_id, label, position, capacity, remaining) "
-            "VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (event_id, slot_id) DO UPDATE SET "
-            "label = $3, position = $4, capacity = $5, remaining = slots.remaining + ($5 - slots.capacity)",
-            event_id, slot.id, slot.label, position, slot.capacity,
+            "INSERT INTO slots (event_id, slot_id, label, position, capacity, remaining) VALUES"
+            " ($1, $2, $3, $4, $5, $5) ON CONFLICT (event_id, slot_id) DO UPDATE SET label = $3,"
+            " position = $4, capacity = $5, remaining = slots.remaining + ($5 - slots.capacity)",
+            event_id,
+            slot.id,
+            slot.label,
+            position,
+            slot.capacity,
         )
     removed = sorted(set(old_capacity) - {slot.id for slot in spec.slots})
     if removed:
         booked = await connection.fetchval(
-            "SELECT count(*) FROM bookings WHERE event_id = $1 AND slot_id = ANY($2)", event_id, removed
+            "SELECT count(*) FROM bookings WHERE event_id = $1 AND slot_id = ANY($2)",
+            event_id,
+            removed,
         )
         if booked:
-            raise ApiError(409, "slot_has_bookings", f"slots {removed} have bookings and cannot be removed")
-        await connection.execute("DELETE FROM slots WHERE event_id = $1 AND slot_id = ANY($2)", event_id, removed)
+            raise ApiError(
+                409, "slot_has_bookings", f"slots {removed} have bookings and cannot be removed"
+            )
+        await connection.execute(
+            "DELETE FROM slots WHERE event_id = $1 AND slot_id = ANY($2)", event_id, removed
+        )
     return changes, removed
 
 
@@ -79,18 +93,27 @@ async def save_event(pool: asyncpg.Pool, event_id: str, spec: EventSpec) -> Save
         async with pool.acquire() as connection, connection.transaction():
             seed = await connection.fetchval(
                 "UPDATE events SET name = $2, config = $3, updated_at = now() WHERE event_id = $1 "
-                "RETURNING opening_seed", event_id, spec.name, config,
+                "RETURNING opening_seed",
+                event_id,
+                spec.name,
+                config,
             )
             created = seed is None
             if created:
                 seed = secrets.token_bytes(32)
                 await connection.execute(
-                    "INSERT INTO events (event_id, name, config, opening_seed) VALUES ($1, $2, $3, $4)",
-                    event_id, spec.name, config, seed,
+                    "INSERT INTO events (event_id, name, config, opening_seed) VALUES ($1, $2,"
+                    " $3, $4)",
+                    event_id,
+                    spec.name,
+                    config,
+                    seed,
                 )
             changes, removed = await _save_slots(connection, event_id, spec)
     except asyncpg.CheckViolationError:
-        raise ApiError(409, "capacity_below_booked", "a slot's capacity is below its confirmed bookings") from None
+        raise ApiError(
+            409, "capacity_below_booked", "a slot's capacity is below its confirmed bookings"
+        ) from None
     return SavedEvent(created, changes, removed, seed)
 
 
@@ -98,8 +121,10 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
     """Saves the event and applies it to Redis; returns True when it was created."""
     saved = await save_event(backends.pool, event_id, spec)
     applied = await backends.scripts.run(
-        "apply_event", event_id,
-        orjson.dumps(_redis_config(spec, saved.seed)), orjson.dumps(saved.capacity_changes),
+        "apply_event",
+        event_id,
+        orjson.dumps(_redis_config(spec, saved.seed)),
+        orjson.dumps(saved.capacity_changes),
         orjson.dumps(saved.removed_slots),
     )
     if not applied:
@@ -110,7 +135,9 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
 
 
 async def install_event(backends: Backends, event_id: str) -> bool:
-    """Loads the event into Redis from PostgreSQL unless Redis has it; False when it does not exist."""
+    """Loads the event into Redis from PostgreSQL unless Redis has it; False when it does not
+    exist.
+    """
     async with backends.pool.acquire() as connection:
         event = await connection.fetchrow(
             "SELECT config, opening_seed, paused FROM events WHERE event_id = $1", event_id
@@ -118,22 +145,29 @@ async def install_event(backends: Backends, event_id: str) -> bool:
         if event is None:
             return False
         slots = await connection.fetch(
-            "SELECT slot_id AS id, label, capacity, remaining FROM slots WHERE event_id = $1 ORDER BY position",
+            "SELECT slot_id AS id, label, capacity, remaining FROM slots WHERE event_id = $1 ORDER"
+            " BY position",
             event_id,
         )
         seats = await connection.fetch(
-            "SELECT client_id, sum(quantity) AS seats FROM bookings WHERE event_id = $1 GROUP BY client_id",
+            "SELECT client_id, sum(quantity) AS seats FROM bookings WHERE event_id = $1 GROUP BY"
+            " client_id",
             event_id,
         )
     spec = EventSpec.model_validate(
-        {**orjson.loads(event["config"]), "slots": [{key: slot[key] for key in ("id", "label", "capacity")} for slot in slots]},
+        {
+            **orjson.loads(event["config"]),
+            "slots": [{key: slot[key] for key in ("id", "label", "capacity")} for slot in slots],
+        },
         strict=False,
     )
     config = _redis_config(spec, event["opening_seed"])
     opened = 0 < config["opens_at_ms"] <= time.time() * 1000
     queue = {"paused": int(event["paused"]), "frozen": int(opened), "assigned": int(opened)}
     await backends.scripts.run(
-        "install_event", event_id, orjson.dumps(config),
+        "install_event",
+        event_id,
+        orjson.dumps(config),
         orjson.dumps({slot["id"]: slot["remaining"] for slot in slots}),
         orjson.dumps({row["client_id"]: row["seats"] for row in seats}),
         orjson.dumps(queue),
@@ -150,16 +184,22 @@ async def set_paused(backends: Backends, event_id: str, paused: bool) -> None:
         raise event_not_found(event_id)
     keys = event_keys(event_id)
     # Resuming restarts the clock: a pause never turns into a burst of admissions.
-    await backends.redis.hset(keys.queue, mapping={"paused": int(paused), "budget": 0, "last_ms": 0})
+    await backends.redis.hset(
+        keys.queue, mapping={"paused": int(paused), "budget": 0, "last_ms": 0}
+    )
     await install_event(backends, event_id)
-    backends.queue_states.forget(event_id)  # this replica shows the pause at once, others within FRESH_SECONDS
+    backends.queue_states.forget(
+        event_id
+    )  # this replica shows the pause at once, others within FRESH_SECONDS
 
 
 async def list_event_ids(pool: asyncpg.Pool) -> list[str]:
     return [row["event_id"] for row in await pool.fetch("SELECT event_id FROM events")]
 
 
-def _view(event_id: str, config: dict[bytes, bytes], available: dict[bytes, bytes], queue: list[Any]) -> dict[str, Any]:
+def _view(
+    event_id: str, config: dict[bytes, bytes], available: dict[bytes, bytes], queue: list[Any]
+) -> dict[str, Any]:
     text = {key.decode(): value.decode() for key, value in config.items()}
     seq, serving, paused, assigned, prejoined = (int(value or 0) for value in queue)
     opens_at_ms = int(text["opens_at_ms"])
@@ -179,11 +219,15 @@ def _view(event_id: str, config: dict[bytes, bytes], available: dict[bytes, byte
         "opens_at": _iso(opens_at_ms) if opens_at_ms else None,
         "paused": paused == 1,
         "queue": {"waiting": max(0, seq - serving), "serving": serving},
-        "opening": {
-            "seed_sha256": text["seed_sha256"],
-            "seed": text["seed"] if revealed else None,
-            "prejoined": prejoined if revealed else None,
-        } if opens_at_ms else None,
+        "opening": (
+            {
+                "seed_sha256": text["seed_sha256"],
+                "seed": text["seed"] if revealed else None,
+                "prejoined": prejoined if revealed else None,
+            }
+            if opens_at_ms
+            else None
+        ),
     }
 
 

@@ -19,18 +19,26 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update({key: value for key, value in vars(record).items() if key not in _STANDARD_FIELDS})
+        line.update(
+            {key: value for key, value in vars(record).items() if key not in _STANDARD_FIELDS}
+        )
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
 
 
 # uvicorn's lines per WebSocket, which no setting turns off as `access_log` does for HTTP: one each
-# for every socket of an opening burst, and the accepted line quotes the ticket from the query string.
-PER_CONNECTION_MESSAGES = frozenset({
-    '%s - "WebSocket %s" [accepted]', '%s - "WebSocket %s" 403', '%s - "WebSocket %s" %d',
-    "connection open", "connection closed",
-})
+# for every socket of an opening burst, and the accepted line quotes the ticket from the query
+# string.
+PER_CONNECTION_MESSAGES = frozenset(
+    {
+        '%s - "WebSocket %s" [accepted]',
+        '%s - "WebSocket %s" 403',
+        '%s - "WebSocket %s" %d',
+        "connection open",
+        "connection closed",
+    }
+)
 
 
 class DropPerConnectionLines(logging.Filter):
@@ -44,8 +52,17 @@ LOG_CONFIG: dict[str, Any] = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "ticketing.jsonlog.JsonFormatter"}},
     "filters": {"per_connection": {"()": "ticketing.jsonlog.DropPerConnectionLines"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr",
-                            "filters": ["per_connection"]}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+            "filters": ["per_connection"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": "INFO"},
-    "loggers": {name: {"handlers": [], "propagate": True} for name in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+    "loggers": {
+        name: {"handlers": [], "propagate": True}
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+    },
 }

@@ -10,8 +10,15 @@ from prometheus_client.utils import floatToGoString
 
 REGISTRY = CollectorRegistry()
 
-QUEUE_WAITING = Gauge("ticketing_queue_waiting", "Clients waiting to be admitted", ["event"], registry=REGISTRY)
-ACTIVE_CLIENTS = Gauge("ticketing_active_clients", "Admitted clients holding a place in max_active", ["event"], registry=REGISTRY)
+QUEUE_WAITING = Gauge(
+    "ticketing_queue_waiting", "Clients waiting to be admitted", ["event"], registry=REGISTRY
+)
+ACTIVE_CLIENTS = Gauge(
+    "ticketing_active_clients",
+    "Admitted clients holding a place in max_active",
+    ["event"],
+    registry=REGISTRY,
+)
 
 
 class LockFreeCounter:
@@ -19,8 +26,13 @@ class LockFreeCounter:
     one event loop, so an increment is one dict update; a prometheus_client Counter's `labels()`
     and `inc()` take a lock each (0.38 us against 0.09 us, on every queue join and hold)."""
 
-    def __init__(self, name: str, documentation: str, labels: list[str],
-                 registry: CollectorRegistry = REGISTRY) -> None:
+    def __init__(
+        self,
+        name: str,
+        documentation: str,
+        labels: list[str],
+        registry: CollectorRegistry = REGISTRY,
+    ) -> None:
         self.name, self.documentation, self.labels = name, documentation, labels
         self._values: dict[tuple[str, ...], float] = {}
         registry.register(self)
@@ -35,15 +47,22 @@ class LockFreeCounter:
         yield family
 
 
-ADMISSIONS = LockFreeCounter("ticketing_admissions_total", "Clients admitted by this process's admission steps", ["event"])
+ADMISSIONS = LockFreeCounter(
+    "ticketing_admissions_total", "Clients admitted by this process's admission steps", ["event"]
+)
 QUEUE_JOINS = LockFreeCounter("ticketing_queue_joins_total", "Queue joins", ["event", "outcome"])
 HOLDS = LockFreeCounter("ticketing_holds_total", "Hold attempts by outcome", ["event", "outcome"])
-BOOKINGS = LockFreeCounter("ticketing_bookings_total", "Confirmed bookings (seats in `seats`)", ["event"])
-BOOKED_SEATS = LockFreeCounter("ticketing_booked_seats_total", "Seats in confirmed bookings", ["event"])
+BOOKINGS = LockFreeCounter(
+    "ticketing_bookings_total", "Confirmed bookings (seats in `seats`)", ["event"]
+)
+BOOKED_SEATS = LockFreeCounter(
+    "ticketing_booked_seats_total", "Seats in confirmed bookings", ["event"]
+)
 
 
 class RequestLatency:
-    """`ticketing_http_request_duration_seconds` by method, route and status, read by the registry at
+    """`ticketing_http_request_duration_seconds` by method, route and status, read by the registry
+    at
     scrape time. A process serves its requests on one event loop, so an observation is two list
     updates: a prometheus_client Histogram takes a lock twice per observation, which on the hot
     routes costs more than anything else of theirs but the response itself."""
@@ -60,15 +79,21 @@ class RequestLatency:
         series = self._series.get(key)
         if series is None:
             series = self._series[key] = [0] * (len(self.BUCKETS) + 2)
-        series[bisect.bisect_left(self.BUCKETS, seconds)] += 1  # the first bucket with le >= seconds
+        series[bisect.bisect_left(self.BUCKETS, seconds)] += (
+            1  # the first bucket with le >= seconds
+        )
         series[-1] += seconds
 
     def collect(self) -> Iterator[HistogramMetricFamily]:
-        family = HistogramMetricFamily(self.NAME, "HTTP request latency", labels=["method", "route", "status"])
+        family = HistogramMetricFamily(
+            self.NAME, "HTTP request latency", labels=["method", "route", "status"]
+        )
         bounds = [floatToGoString(bound) for bound in (*self.BUCKETS, float("inf"))]
         for (method, route, status), series in self._series.items():
             cumulative = itertools.accumulate(series[:-1])
-            family.add_metric([method, route, str(status)], list(zip(bounds, cumulative)), series[-1])
+            family.add_metric(
+                [method, route, str(status)], list(zip(bounds, cumulative, strict=True)), series[-1]
+            )
         yield family
 
 

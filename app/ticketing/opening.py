@@ -10,6 +10,7 @@ import hashlib
 
 def opening_order(seed: bytes, prejoined: int) -> list[int]:
     """Returns places[i - 1] = the queue number (1..n) of arrival index i."""
+
     def draw(index: int) -> bytes:
         return hashlib.sha256(seed + index.to_bytes(8, "big")).digest()
 

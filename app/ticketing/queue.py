@@ -21,7 +21,13 @@ class Place(NamedTuple):
     def from_script(cls, result: list[Any]) -> "Place":
         outcome, number, serving, _seq, rate, paused = result
         pending = outcome.startswith(b"pending")
-        return cls(outcome.decode(), None if pending else int(number), int(serving), float(rate), paused == b"1")
+        return cls(
+            outcome.decode(),
+            None if pending else int(number),
+            int(serving),
+            float(rate),
+            paused == b"1",
+        )
 
     def public(self) -> dict[str, Any]:
         if self.number is None:
@@ -34,41 +40,62 @@ class Place(NamedTuple):
 
 
 def _place(backends: Backends, event_id: str, result: list[Any]) -> Place | None:
-    """The place in a `join` or `status` reply; None when the client has none. Refreshes the queue state."""
+    """The place in a `join` or `status` reply; None when the client has none. Refreshes the queue
+    state.
+    """
     if result[0] == b"unknown":
         return None
     place = Place.from_script(result)
-    backends.queue_states.remember(event_id, place.serving, int(result[3]), place.admit_per_second, place.paused)
+    backends.queue_states.remember(
+        event_id, place.serving, int(result[3]), place.admit_per_second, place.paused
+    )
     return place
 
 
 async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool, dict[str, Any]]:
     """Returns (created, body). The same client keeps its ticket and number."""
     place = _place(backends, event_id, await event_script(backends, "join", event_id, client_id))
-    assert place is not None, "join always gives a place"
+    if place is None:
+        raise RuntimeError("the join script answered without a place")
     # the ticket carries the number, so position reads of waiting clients need no Redis
     ticket = backends.tokens.issue("ticket", event_id, client_id, place.number or 0)
     created = place.outcome in ("new", "pending_new")
     return created, {"ticket": ticket, **place.public()}
 
 
-async def status(backends: Backends, event_id: str, client_id: str, number: int = 0) -> dict[str, Any]:
+async def status(
+    backends: Backends, event_id: str, client_id: str, number: int = 0
+) -> dict[str, Any]:
     """`number` is the one signed in the client's ticket (0: unknown, ask Redis)."""
     state = backends.queue_states.waiting(event_id, number)
     if state is not None:
-        place: Place | None = Place("waiting", number, state.serving, state.admit_per_second, state.paused)
+        place: Place | None = Place(
+            "waiting", number, state.serving, state.admit_per_second, state.paused
+        )
     else:
-        place = _place(backends, event_id, await event_script(backends, "status", event_id, client_id))
+        place = _place(
+            backends, event_id, await event_script(backends, "status", event_id, client_id)
+        )
     if place is None:
-        raise ApiError(404, "not_in_queue", "this ticket has no place in the queue (it may have been reset); join again")
+        raise ApiError(
+            404,
+            "not_in_queue",
+            "this ticket has no place in the queue (it may have been reset); join again",
+        )
     body = place.public()
     body["admitted"] = admitted = place.outcome == "admitted"
     body["lapsed"] = place.outcome == "lapsed"
-    body["access_token"] = backends.tokens.issue("access", event_id, client_id, place.number or 0) if admitted else None
+    body["access_token"] = (
+        backends.tokens.issue("access", event_id, client_id, place.number or 0)
+        if admitted
+        else None
+    )
     return body
 
 
-def status_at(backends: Backends, event_id: str, body: dict[str, Any], serving: int) -> dict[str, Any] | None:
+def status_at(
+    backends: Backends, event_id: str, body: dict[str, Any], serving: int
+) -> dict[str, Any] | None:
     """Recomputes a waiting client's `body` from a broadcast `serving`, at the event's last known
     rate; None once admitted (the access token comes from Redis) or while no rate is known here."""
     number, admit_per_second = body["number"], backends.queue_states.admit_per_second(event_id)

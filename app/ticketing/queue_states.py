@@ -22,11 +22,17 @@ class QueueStates:
     def __init__(self) -> None:
         self._states: dict[str, QueueState] = {}
 
-    def remember(self, event_id: str, serving: int, seq: int, admit_per_second: float, paused: bool) -> None:
-        self._states[event_id] = QueueState(serving, seq, admit_per_second, paused, time.monotonic())
+    def remember(
+        self, event_id: str, serving: int, seq: int, admit_per_second: float, paused: bool
+    ) -> None:
+        self._states[event_id] = QueueState(
+            serving, seq, admit_per_second, paused, time.monotonic()
+        )
 
     def forget(self, event_id: str) -> None:
-        """The next position read asks Redis; the rate stays known for pushes (`admit_per_second`)."""
+        """The next position read asks Redis; the rate stays known for pushes
+        (`admit_per_second`).
+        """
         state = self._states.get(event_id)
         if state is not None:
             self._states[event_id] = state._replace(read_at=-math.inf)
@@ -38,7 +44,8 @@ class QueueStates:
 
     def waiting(self, event_id: str, number: int) -> QueueState | None:
         """The fresh state when it shows `number` still waiting; None when only Redis can tell
-        (unknown or stale state, or a number at/after admission or beyond the numbers handed out)."""
+        (unknown or stale state, or a number at/after admission or beyond the numbers handed out).
+        """
         state = self._states.get(event_id)
         if state is None or time.monotonic() - state.read_at > FRESH_SECONDS:
             return None

@@ -36,15 +36,21 @@ def _retry() -> Retry:
 def _single_node(redis_url: str) -> Redis:
     # Blocking: a burst waits for a free connection instead of failing with "too many connections".
     pool = BlockingConnectionPool.from_url(
-        redis_url, max_connections=REDIS_MAX_CONNECTIONS, timeout=10, health_check_interval=HEALTH_CHECK_SECONDS,
-        retry=_retry(), retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        redis_url,
+        max_connections=REDIS_MAX_CONNECTIONS,
+        timeout=10,
+        health_check_interval=HEALTH_CHECK_SECONDS,
+        retry=_retry(),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
     return Redis(connection_pool=pool)
 
 
 def _cluster(redis_url: str) -> RedisCluster:
     return RedisCluster.from_url(
-        redis_url, max_connections=CLUSTER_MAX_CONNECTIONS_PER_NODE, health_check_interval=HEALTH_CHECK_SECONDS,
+        redis_url,
+        max_connections=CLUSTER_MAX_CONNECTIONS_PER_NODE,
+        health_check_interval=HEALTH_CHECK_SECONDS,
         retry=_retry(),
     )
 

@@ -15,8 +15,17 @@ from ticketing.keys import event_keys
 # One client id per call, one reply per client (lua/common.lua's per_client): merged per batch.
 PER_CLIENT_SCRIPTS = frozenset({"join", "status"})
 SCRIPT_NAMES = (
-    "join", "status", "admit", "reap", "hold", "release", "begin_confirm", "end_confirm",
-    "install_event", "apply_event", "assign_opening",
+    "join",
+    "status",
+    "admit",
+    "reap",
+    "hold",
+    "release",
+    "begin_confirm",
+    "end_confirm",
+    "install_event",
+    "apply_event",
+    "assign_opening",
 )
 
 

@@ -1,4 +1,6 @@
-"""`ticketing serve`: the app under uvicorn, with private Redis/PostgreSQL when no URLs are given."""
+"""`ticketing serve`: the app under uvicorn, with private Redis/PostgreSQL when no URLs are
+given.
+"""
 
 import asyncio
 import os
@@ -37,12 +39,16 @@ def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
 
 def _start_private_servers() -> EmbeddedServers:
     servers = EmbeddedServers().start()
-    os.environ.update({
-        "TICKETING_REDIS_URL": servers.redis.url,
-        "TICKETING_DATABASE_URL": servers.postgres.url,
-        "TICKETING_ADMIN_TOKEN": os.environ.get("TICKETING_ADMIN_TOKEN") or secrets.token_urlsafe(24),
-        "TICKETING_SECRET": os.environ.get("TICKETING_SECRET") or secrets.token_urlsafe(32),
-    })
+    os.environ.update(
+        {
+            "TICKETING_REDIS_URL": servers.redis.url,
+            "TICKETING_DATABASE_URL": servers.postgres.url,
+            "TICKETING_ADMIN_TOKEN": (
+                os.environ.get("TICKETING_ADMIN_TOKEN") or secrets.token_urlsafe(24)
+            ),
+            "TICKETING_SECRET": os.environ.get("TICKETING_SECRET") or secrets.token_urlsafe(32),
+        }
+    )
     print(
         f"private servers in {servers.folder}\n"
         f"  TICKETING_REDIS_URL={servers.redis.url}\n"
@@ -59,7 +65,10 @@ def serve(host: str, port: int, workers: int) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     given = [name for name in URL_VARIABLES if os.environ.get(name)]
     if len(given) == 1:
-        print(f"error: set both {' and '.join(URL_VARIABLES)}, or neither for private servers", file=sys.stderr)
+        print(
+            f"error: set both {' and '.join(URL_VARIABLES)}, or neither for private servers",
+            file=sys.stderr,
+        )
         return 2
     try:
         tls = TlsFiles.from_env()
@@ -75,15 +84,30 @@ def serve(host: str, port: int, workers: int) -> int:
             return 2
         if servers is not None:
             asyncio.run(seed_demo_event(settings))
-            print(f"demo event seeded: {'https' if tls else 'http'}://{host}:{port}/?event={DEMO_EVENT_ID}", flush=True)
+            print(
+                "demo event seeded:"
+                f" {'https' if tls else 'http'}://{host}:{port}/?event={DEMO_EVENT_ID}",
+                flush=True,
+            )
         # No permessage-deflate: it keeps zlib state per connection (most of a socket's memory)
         # and compresses every push, which are JSON objects of a hundred-odd bytes.
         uvicorn.run(
-            "ticketing.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-            loop="uvloop", http="httptools", ws="websockets-sansio", ws_per_message_deflate=False,
-            log_config=LOG_CONFIG, access_log=False,
-            ssl_certfile=tls.cert_file if tls else None, ssl_keyfile=tls.key_file if tls else None,
-            backlog=4096, timeout_keep_alive=30, timeout_graceful_shutdown=5,
+            "ticketing.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            log_config=LOG_CONFIG,
+            access_log=False,
+            ssl_certfile=tls.cert_file if tls else None,
+            ssl_keyfile=tls.key_file if tls else None,
+            backlog=4096,
+            timeout_keep_alive=30,
+            timeout_graceful_shutdown=5,
         )
         return 0
     finally:

@@ -48,11 +48,15 @@ class SurgeError(Exception):
 
 def _expect(response: httpx.Response, *statuses: int) -> dict[str, Any]:
     if response.status_code not in statuses:
-        raise SurgeError(f"{response.request.method} {response.request.url.path} -> {response.status_code}")
+        raise SurgeError(
+            f"{response.request.method} {response.request.url.path} -> {response.status_code}"
+        )
     return response.json() if response.content else {}
 
 
-async def _wait_for_admission(http: httpx.AsyncClient, event_id: str, ticket: str, state: SurgeState) -> str | None:
+async def _wait_for_admission(
+    http: httpx.AsyncClient, event_id: str, ticket: str, state: SurgeState
+) -> str | None:
     headers = {"Authorization": f"Bearer {ticket}"}
     while True:
         place = _expect(await http.get(f"/api/v1/events/{event_id}/queue/me", headers=headers), 200)
@@ -61,32 +65,52 @@ async def _wait_for_admission(http: httpx.AsyncClient, event_id: str, ticket: st
         if state.sold_out:
             return None
         eta = place["eta_seconds"] or 0
-        await asyncio.sleep(min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, eta / 3)) * random.uniform(0.8, 1.2))
+        await asyncio.sleep(
+            min(POLL_MAX_SECONDS, max(POLL_MIN_SECONDS, eta / 3)) * random.uniform(0.8, 1.2)
+        )
 
 
-async def _hold_and_confirm(http: httpx.AsyncClient, event_id: str, token: str, state: SurgeState) -> str:
+async def _hold_and_confirm(
+    http: httpx.AsyncClient, event_id: str, token: str, state: SurgeState
+) -> str:
     headers = {"Authorization": f"Bearer {token}"}
     while True:
         open_slots = [slot for slot, seats in state.remaining.items() if seats > 0]
         if not open_slots:
             return "sold_out"
         slot_id = random.choice(open_slots)
-        response = await http.post(f"/api/v1/events/{event_id}/holds", headers=headers,
-                                   json={"slot_id": slot_id, "quantity": 1})
+        response = await http.post(
+            f"/api/v1/events/{event_id}/holds",
+            headers=headers,
+            json={"slot_id": slot_id, "quantity": 1},
+        )
         if response.status_code == 409:
             state.remaining[slot_id] = 0
             continue
         hold = _expect(response, 201)
         confirm_headers = {**headers, "Idempotency-Key": secrets.token_hex(8)}
-        booking = _expect(await http.post(f"/api/v1/holds/{hold['hold_id']}/confirm", headers=confirm_headers), 201)
-        state.bookings.append(Booking(booking["booking_id"], booking["slot_id"], booking["quantity"], token))
+        booking = _expect(
+            await http.post(f"/api/v1/holds/{hold['hold_id']}/confirm", headers=confirm_headers),
+            201,
+        )
+        state.bookings.append(
+            Booking(booking["booking_id"], booking["slot_id"], booking["quantity"], token)
+        )
         return "booked"
 
 
-async def _buyer(http: httpx.AsyncClient, event_id: str, state: SurgeState, progress: Progress, task: Any) -> None:
+async def _buyer(
+    http: httpx.AsyncClient, event_id: str, state: SurgeState, progress: Progress, task: Any
+) -> None:
     try:
-        joined = _expect(await http.post(f"/api/v1/events/{event_id}/queue",
-                                         headers={"X-Client-Id": secrets.token_urlsafe(12)}), 201, 200)
+        joined = _expect(
+            await http.post(
+                f"/api/v1/events/{event_id}/queue",
+                headers={"X-Client-Id": secrets.token_urlsafe(12)},
+            ),
+            201,
+            200,
+        )
         state.outcomes["joined"] += 1
         token = await _wait_for_admission(http, event_id, joined["ticket"], state)
         if token is None:
@@ -102,8 +126,10 @@ async def _buyer(http: httpx.AsyncClient, event_id: str, state: SurgeState, prog
 
 def _describe(state: SurgeState) -> str:
     counts = state.outcomes
-    return (f"joined {counts['joined']}  admitted {counts['admitted']}  booked {counts['booked']}  "
-            f"sold out {counts['sold_out']}  errors {sum(state.errors.values())}")
+    return (
+        f"joined {counts['joined']}  admitted {counts['admitted']}  booked {counts['booked']}  "
+        f"sold out {counts['sold_out']}  errors {sum(state.errors.values())}"
+    )
 
 
 async def _refresh_remaining(http: httpx.AsyncClient, event_id: str, state: SurgeState) -> None:
@@ -126,38 +152,57 @@ async def _read_back(http: httpx.AsyncClient, event_id: str, state: SurgeState) 
     confirmed: Counter[str] = Counter()
     missing = 0
     for booking in state.bookings:
-        response = await http.get(f"/api/v1/bookings/{booking.booking_id}",
-                                  headers={"Authorization": f"Bearer {booking.access_token}"})
+        response = await http.get(
+            f"/api/v1/bookings/{booking.booking_id}",
+            headers={"Authorization": f"Bearer {booking.access_token}"},
+        )
         if response.status_code == 200:
             confirmed[response.json()["slot_id"]] += response.json()["quantity"]
         else:
             missing += 1
-    oversold = sum(max(0, confirmed[slot["id"]] - slot["capacity"]) + max(0, -slot["remaining"])
-                   for slot in event["slots"])
+    oversold = sum(
+        max(0, confirmed[slot["id"]] - slot["capacity"]) + max(0, -slot["remaining"])
+        for slot in event["slots"]
+    )
     return {"event": event, "confirmed": confirmed, "missing": missing, "oversold": oversold}
 
 
-def _report(console: Console, state: SurgeState, readback: dict[str, Any], clients: int, seconds: float) -> None:
+def _report(
+    console: Console, state: SurgeState, readback: dict[str, Any], clients: int, seconds: float
+) -> None:
     table = Table(title=f"surge: {clients} clients in {seconds:.1f}s")
     table.add_column("slot")
     for column in ("capacity", "remaining", "booked by surge"):
         table.add_column(column, justify="right")
     for slot in readback["event"]["slots"]:
-        table.add_row(slot["label"], str(slot["capacity"]), str(slot["remaining"]), str(readback["confirmed"][slot["id"]]))
+        table.add_row(
+            slot["label"],
+            str(slot["capacity"]),
+            str(slot["remaining"]),
+            str(readback["confirmed"][slot["id"]]),
+        )
     console.print(table)
     counts = state.outcomes
-    console.print(f"admitted {counts['admitted']}  booked {counts['booked']}  sold out {counts['sold_out']}  "
-                  f"errors {sum(state.errors.values())}  bookings not found {readback['missing']}  "
-                  f"oversold {readback['oversold']}")
+    console.print(
+        f"admitted {counts['admitted']}  booked {counts['booked']}  sold out {counts['sold_out']}  "
+        f"errors {sum(state.errors.values())}  bookings not found {readback['missing']}  "
+        f"oversold {readback['oversold']}"
+    )
     for error, count in state.errors.most_common(5):
         console.print(f"  error x{count}: {error}")
 
 
-async def run_surge(url: str, event_id: str, clients: int, concurrency: int, console: Console) -> int:
-    """Returns the exit status: 0 when nothing was oversold, no booking went missing and no errors."""
+async def run_surge(
+    url: str, event_id: str, clients: int, concurrency: int, console: Console
+) -> int:
+    """Returns the exit status: 0 when nothing was oversold, no booking went missing and no
+    errors.
+    """
     state = SurgeState()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=httpx.Timeout(30, pool=None)) as http:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=httpx.Timeout(30, pool=None)
+    ) as http:
         try:
             await _refresh_remaining(http, event_id, state)
         except (SurgeError, httpx.HTTPError) as error:
@@ -165,11 +210,18 @@ async def run_surge(url: str, event_id: str, clients: int, concurrency: int, con
             return 2
         watcher = asyncio.create_task(_watch_event(http, event_id, state))
         started = time.monotonic()
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=console)
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
         with progress:
             task = progress.add_task(_describe(state), total=clients)
-            await asyncio.gather(*(_buyer(http, event_id, state, progress, task) for _ in range(clients)))
+            await asyncio.gather(
+                *(_buyer(http, event_id, state, progress, task) for _ in range(clients))
+            )
         watcher.cancel()
         readback = await _read_back(http, event_id, state)
     _report(console, state, readback, clients, time.monotonic() - started)

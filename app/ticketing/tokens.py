@@ -40,7 +40,9 @@ URLSAFE_ALPHABET = bytes.maketrans(b"+/", b"-_")
 
 
 def _b64(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).translate(URLSAFE_ALPHABET).rstrip(b"=").decode()
+    return (
+        binascii.b2a_base64(data, newline=False).translate(URLSAFE_ALPHABET).rstrip(b"=").decode()
+    )
 
 
 def _unb64(text: str) -> bytes:
@@ -51,7 +53,9 @@ def _checked(claims: Claims, kind: TokenKind, event_id: str | None) -> Claims:
     if claims.expires_at < time.time():
         raise TokenError(401, "token_expired", "token has expired")
     if claims.kind != kind:
-        raise TokenError(401, "wrong_token_kind", f"expected a {kind} token, got a {claims.kind} token")
+        raise TokenError(
+            401, "wrong_token_kind", f"expected a {kind} token, got a {claims.kind} token"
+        )
     if event_id is not None and claims.event_id != event_id:
         raise TokenError(403, "wrong_event", "token was issued for another event")
     return claims
@@ -64,7 +68,9 @@ class Tokens:
     event are checked on every use."""
 
     def __init__(self, secret: bytes, remembered: int = REMEMBERED_TOKENS) -> None:
-        self._keyed_mac = hmac.new(secret, digestmod=hashlib.sha256)  # each signature starts from a copy
+        self._keyed_mac = hmac.new(
+            secret, digestmod=hashlib.sha256
+        )  # each signature starts from a copy
         self._remembered = remembered
         self._claims: dict[str, Claims] = {}
 
@@ -79,8 +85,11 @@ class Tokens:
 
     def issue(self, kind: TokenKind, event_id: str, client_id: str, number: int = 0) -> str:
         ttl = TICKET_TTL_SECONDS if kind == "ticket" else ACCESS_TOKEN_TTL_SECONDS
-        return self.signed(orjson.dumps({"k": kind, "e": event_id, "c": client_id, "n": number,
-                                         "x": int(time.time()) + ttl}))
+        return self.signed(
+            orjson.dumps(
+                {"k": kind, "e": event_id, "c": client_id, "n": number, "x": int(time.time()) + ttl}
+            )
+        )
 
     def verify(self, token: str, kind: TokenKind, event_id: str | None) -> Claims:
         """Checks signature, expiry, kind and (when given) the event; raises TokenError."""

@@ -32,7 +32,8 @@ class Serving:
 
 class Mailbox:
     """One socket's latest update of the kind it wants (`Serving` or an availability dict): a newer
-    one replaces an unread one, since only the latest state matters. No queue, no task per message."""
+    one replaces an unread one, since only the latest state matters. No queue, no task per message.
+    """
 
     def __init__(self, kind: type) -> None:
         self._kind = kind
@@ -49,7 +50,9 @@ class Mailbox:
             self._waiter.set_result(None)
 
     async def get(self, timeout: float) -> Any:
-        """The latest update; None after `timeout` seconds without one, or when woken without one."""
+        """The latest update; None after `timeout` seconds without one, or when woken without
+        one.
+        """
         if self._latest is None:
             self._waiter = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
@@ -103,7 +106,9 @@ class UpdateHub:
             await self._pubsub.subscribe(*(wanted - subscribed))
             # availability may have changed before the subscription was live: read it once more
             self._dirty.update(
-                event_id for event_id in self._subscribers if updates_channel(event_id) not in subscribed
+                event_id
+                for event_id in self._subscribers
+                if updates_channel(event_id) not in subscribed
             )
         if subscribed - wanted:
             await self._pubsub.unsubscribe(*(subscribed - wanted))
@@ -140,6 +145,8 @@ class UpdateHub:
             dirty, self._dirty = self._dirty, set()
             for event_id in dirty & set(self._subscribers):
                 try:
-                    self._deliver(event_id, {"slots": await read_availability(self._backends, event_id)})
+                    self._deliver(
+                        event_id, {"slots": await read_availability(self._backends, event_id)}
+                    )
                 except Exception:
                     log.warning("availability read failed", extra={"event_id": event_id})

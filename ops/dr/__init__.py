@@ -1,1 +1,3 @@
-"""On-call DR commands: `python -m ops.dr status|plan|switchover|failover` (see README "DR runbook")."""
+"""On-call DR commands: `python -m ops.dr status|plan|switchover|failover` (see README "DR
+runbook").
+"""

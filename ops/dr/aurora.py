@@ -8,8 +8,9 @@ catch up). Failover is for a lost primary region: writes not yet replicated are 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ops.dr.clients import ClientFactory, region_of_arn
 from ops.dr.errors import OpsError
@@ -28,7 +29,10 @@ class Promotion:
     to_arn: str
 
     def request(self) -> dict[str, Any]:
-        request: dict[str, Any] = {"GlobalClusterIdentifier": self.global_cluster, "TargetDbClusterIdentifier": self.to_arn}
+        request: dict[str, Any] = {
+            "GlobalClusterIdentifier": self.global_cluster,
+            "TargetDbClusterIdentifier": self.to_arn,
+        }
         if self.kind == FAILOVER:
             request["AllowDataLoss"] = True
         return request
@@ -38,8 +42,15 @@ class Promotion:
         return "switchover_global_cluster" if self.kind == SWITCHOVER else "failover_global_cluster"
 
     def describe(self) -> str:
-        loss = "no data loss" if self.kind == SWITCHOVER else "ALLOWS DATA LOSS: writes not yet replicated are gone"
-        return f"{self.kind} of {self.global_cluster}: writer {self.from_arn or '(none reachable)'} -> {self.to_arn} ({loss})"
+        loss = (
+            "no data loss"
+            if self.kind == SWITCHOVER
+            else "ALLOWS DATA LOSS: writes not yet replicated are gone"
+        )
+        return (
+            f"{self.kind} of {self.global_cluster}: writer {self.from_arn or '(none reachable)'} ->"
+            f" {self.to_arn} ({loss})"
+        )
 
 
 def plan_promotion(described: dict[str, Any], kind: str, to_region: str) -> Promotion | None:
@@ -48,20 +59,34 @@ def plan_promotion(described: dict[str, Any], kind: str, to_region: str) -> Prom
     in_region = [m for m in members if region_of_arn(m["DBClusterArn"]) == to_region]
     identifier = described["GlobalClusterIdentifier"]
     if not in_region:
-        raise OpsError(f"global cluster {identifier} has no member in {to_region}; members: {', '.join(m['DBClusterArn'] for m in members) or 'none'}")
+        raise OpsError(
+            f"global cluster {identifier} has no member in {to_region}; members:"
+            f" {', '.join(m['DBClusterArn'] for m in members) or 'none'}"
+        )
     if in_region[0].get("IsWriter"):
         return None
     failover_state = described.get("FailoverState") or {}
     if failover_state.get("Status"):
-        raise OpsError(f"global cluster {identifier} is already {failover_state['Status']}; wait for it to finish (python -m ops.dr status)")
+        raise OpsError(
+            f"global cluster {identifier} is already {failover_state['Status']}; wait for it to"
+            " finish (python -m ops.dr status)"
+        )
     if kind == SWITCHOVER and described.get("Status") != "available":
-        raise OpsError(f"switchover needs global cluster {identifier} available, it is {described.get('Status')!r}; if the primary region is down use failover --allow-data-loss")
+        raise OpsError(
+            f"switchover needs global cluster {identifier} available, it is"
+            f" {described.get('Status')!r}; if the primary region is down use failover"
+            " --allow-data-loss"
+        )
     return Promotion(kind, identifier, writer_arn(described), in_region[0]["DBClusterArn"])
 
 
 def wait_for_writer(
-    clients: ClientFactory, region: str, promotion: Promotion, timeout_seconds: float,
-    sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+    clients: ClientFactory,
+    region: str,
+    promotion: Promotion,
+    timeout_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> None:
     deadline = clock() + timeout_seconds
     while True:
@@ -70,7 +95,10 @@ def wait_for_writer(
         if writer == promotion.to_arn and not (described.get("FailoverState") or {}).get("Status"):
             return
         if clock() >= deadline:
-            raise OpsError(f"{promotion.kind} not finished after {timeout_seconds:.0f} s (writer {writer}); keep watching: python -m ops.dr status")
+            raise OpsError(
+                f"{promotion.kind} not finished after {timeout_seconds:.0f} s (writer {writer});"
+                " keep watching: python -m ops.dr status"
+            )
         sleep(WAIT_INTERVAL_SECONDS)
 
 

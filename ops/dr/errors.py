@@ -1,4 +1,6 @@
-"""The one error the DR commands report to on-call: a sentence saying what is wrong and what to do."""
+"""The one error the DR commands report to on-call: a sentence saying what is wrong and what to
+do.
+"""
 
 
 class OpsError(Exception):

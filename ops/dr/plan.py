@@ -45,7 +45,10 @@ class PlanContext:
 
     @property
     def cluster_argument(self) -> str:
-        return self.global_cluster or f'"$(pulumi stack output --stack {self.primary_stack} {GLOBAL_CLUSTER_OUTPUT})"'
+        return (
+            self.global_cluster
+            or f'"$(pulumi stack output --stack {self.primary_stack} {GLOBAL_CLUSTER_OUTPUT})"'
+        )
 
 
 def _set(stack: str, path: str, value: object) -> str:
@@ -64,7 +67,11 @@ def config_commands(stack: str, before: WeightSelection, after: WeightSelection)
         commands.append(_set(stack, f"{routing}.{PHASE_KEY}", after.phase))
     if after.failback_step != before.failback_step:
         path = f"{routing}.{FAILBACK_STEP_KEY}"
-        commands.append(_remove(stack, path) if after.failback_step is None else _set(stack, path, after.failback_step))
+        commands.append(
+            _remove(stack, path)
+            if after.failback_step is None
+            else _set(stack, path, after.failback_step)
+        )
     old, new = dict(before.overrides or {}), dict(after.overrides or {})
     if old != new and not new:
         commands.append(_remove(stack, f"{routing}.{WEIGHTS_KEY}"))
@@ -84,12 +91,23 @@ def routing_steps(stack: str, current: WeightSelection, destination: str) -> lis
     for selection in safe_path(current, goals_for(current, destination)):
         weights, before = selection.effective_weights(), previous.effective_weights()
         raising = weights != before and all(weights[target] >= before[target] for target in TARGETS)
-        title = f"Weights {format_weights(weights)}" + (" (raise before lowering: never all-zero)" if raising else "")
-        steps.append(Step(
-            title=title,
-            commands=[*config_commands(stack, previous, selection), f"pulumi up --stack {stack}", f"python -m ops.dr status --stack {stack}"],
-            notes=[f"expect live weights {format_weights(weights)} and no problems; wait 60 s (record TTL) before the next step"],
-        ))
+        title = f"Weights {format_weights(weights)}" + (
+            " (raise before lowering: never all-zero)" if raising else ""
+        )
+        steps.append(
+            Step(
+                title=title,
+                commands=[
+                    *config_commands(stack, previous, selection),
+                    f"pulumi up --stack {stack}",
+                    f"python -m ops.dr status --stack {stack}",
+                ],
+                notes=[
+                    f"expect live weights {format_weights(weights)} and no problems; wait 60 s"
+                    " (record TTL) before the next step"
+                ],
+            )
+        )
         previous = selection
     return steps
 
@@ -98,39 +116,64 @@ def _dr_mode_step(context: PlanContext, mode: str) -> list[Step]:
     if context.stack_file.dr_mode == mode:
         return []
     verb = "Scale the warm standby up" if mode == "active" else "Scale the standby back down"
-    return [Step(verb, [_set(context.stack, f"{DR_KEY}.mode", mode), f"pulumi up --stack {context.stack}"])]
+    return [
+        Step(
+            verb,
+            [_set(context.stack, f"{DR_KEY}.mode", mode), f"pulumi up --stack {context.stack}"],
+        )
+    ]
 
 
 def _database_step(context: PlanContext, region: str, disaster_alternative: bool) -> Step:
-    command = f"python -m ops.dr switchover --stack {context.stack} --global-cluster {context.cluster_argument} --to-region {region}"
+    command = (
+        f"python -m ops.dr switchover --stack {context.stack} --global-cluster"
+        f" {context.cluster_argument} --to-region {region}"
+    )
     notes = ["planned, no data loss: waits for replication to catch up before promoting"]
     if disaster_alternative:
         notes.append(
-            f"primary region down: python -m ops.dr failover --stack {context.stack} --global-cluster "
-            f"{context.cluster_argument} --to-region {region} --allow-data-loss   # loses writes not yet replicated (typ. < 1 s)"
+            f"primary region down: python -m ops.dr failover --stack {context.stack}"
+            f" --global-cluster {context.cluster_argument} --to-region {region} --allow-data-loss  "
+            " # loses writes not yet replicated (typ. < 1 s)"
         )
-        notes.append("in a disaster, start this while the scale-up is still running: bookings fail in dr until it is done")
+        notes.append(
+            "in a disaster, start this while the scale-up is still running: bookings fail in dr"
+            " until it is done"
+        )
     return Step(f"Move the Aurora writer to {region}", [command], notes)
 
 
 def _preflight(context: PlanContext, check: str) -> Step:
-    command = f"python -m ops.dr status --stack {context.stack} --global-cluster {context.cluster_argument}"
+    command = (
+        f"python -m ops.dr status --stack {context.stack} --global-cluster"
+        f" {context.cluster_argument}"
+    )
     return Step("Pre-flight", [command], [check])
 
 
 def _routing_controls_step(context: PlanContext) -> list[Step]:
-    """With ARC, a record is healthy only while its target's routing control is On, and new controls start Off."""
+    """With ARC, a record is healthy only while its target's routing control is On, and new controls
+    start Off.
+    """
     if not context.stack_file.routing.recovery_control:
         return []
-    return [Step(
-        "Routing controls (ARC) On for every target that is to take traffic",
-        [f"pulumi stack output --stack {context.stack} routing --json"],
-        [
-            "routingControls lists one ARN per target; read each with aws route53-recovery-cluster get-routing-control-state "
-            "--routing-control-arn ARN against a cluster endpoint, set with update-routing-control-state",
-            "an Off control fails its record's health check: Route53 then moves that target's traffic away without any weight change",
-        ],
-    )]
+    return [
+        Step(
+            "Routing controls (ARC) On for every target that is to take traffic",
+            [f"pulumi stack output --stack {context.stack} routing --json"],
+            [
+                (
+                    "routingControls lists one ARN per target; read each with aws"
+                    " route53-recovery-cluster get-routing-control-state --routing-control-arn ARN"
+                    " against a cluster endpoint, set with update-routing-control-state"
+                ),
+                (
+                    "an Off control fails its record's health check: Route53 then moves that"
+                    " target's traffic away without any weight change"
+                ),
+            ],
+        )
+    ]
 
 
 def build_plan(context: PlanContext, destination: str) -> list[Step]:
@@ -140,27 +183,42 @@ def build_plan(context: PlanContext, destination: str) -> list[Step]:
     traffic = [*_routing_controls_step(context), *weights]
     if destination == "failover":
         return [
-            _preflight(context, f"{STANDBY} health check healthy; replication lag under 1 s (in a disaster prod shows UNHEALTHY and lag unknown)"),
+            _preflight(
+                context,
+                f"{STANDBY} health check healthy; replication lag under 1 s (in a disaster prod"
+                " shows UNHEALTHY and lag unknown)",
+            ),
             *_dr_mode_step(context, "active"),
             _database_step(context, context.stack_file.region, disaster_alternative=True),
             *traffic,
         ]
     if destination == "failback":
         return [
-            _preflight(context, "prod health check healthy; the old prod cluster is a secondary again, lag under 1 s"),
-            _database_step(context, context.primary_region or "<prod region>", disaster_alternative=False),
+            _preflight(
+                context,
+                "prod health check healthy; the old prod cluster is a secondary again, lag"
+                " under 1 s",
+            ),
+            _database_step(
+                context, context.primary_region or "<prod region>", disaster_alternative=False
+            ),
             *traffic,
             *_dr_mode_step(context, "standby"),
         ]
-    return [_preflight(context, "if the Aurora writer moved, switch it back first (plan --to failback does)"), *traffic]
+    return [
+        _preflight(
+            context, "if the Aurora writer moved, switch it back first (plan --to failback does)"
+        ),
+        *traffic,
+    ]
 
 
 def render(context: PlanContext, destination: str, steps: list[Step]) -> str:
     routing = context.stack_file.routing
     current = routing.selection
     header = (
-        f"{routing.record_name}, stack {context.stack}: phase {current.phase} ({format_weights(current.effective_weights())})"
-        f" -> {destination}"
+        f"{routing.record_name}, stack {context.stack}: phase {current.phase}"
+        f" ({format_weights(current.effective_weights())}) -> {destination}"
     )
     if not steps:
         return f"{header}\nNothing to do: the stack file already says {destination}.\n"

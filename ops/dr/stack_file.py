@@ -32,7 +32,10 @@ class StackFile:
 
 def _load(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise OpsError(f"stack file {path} does not exist (run from the repository root, or pass --project-dir)")
+        raise OpsError(
+            f"stack file {path} does not exist (run from the repository root, or pass"
+            " --project-dir)"
+        )
     try:
         document = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
@@ -52,7 +55,9 @@ def read_stack_file(project_dir: Path, stack: str) -> StackFile:
     path = project_dir / f"Pulumi.{stack}.yaml"
     config = _load(path)
     if ROUTING_KEY not in config:
-        raise OpsError(f"{path} has no {ROUTING_KEY}: routing is owned by the stack that has it (dr)")
+        raise OpsError(
+            f"{path} has no {ROUTING_KEY}: routing is owned by the stack that has it (dr)"
+        )
     try:
         routing = RoutingConfig.from_config(config[ROUTING_KEY])
     except ConfigError as error:
@@ -61,4 +66,10 @@ def read_stack_file(project_dir: Path, stack: str) -> StackFile:
     if not isinstance(region, str) or not region:
         raise OpsError(f"{path} has no {REGION_KEY}")
     dr = config.get(DR_KEY) if isinstance(config.get(DR_KEY), dict) else {}
-    return StackFile(stack=stack, region=region, routing=routing, dr_mode=dr.get("mode", "standby"), primary_stack=dr.get("primaryStack"))
+    return StackFile(
+        stack=stack,
+        region=region,
+        routing=routing,
+        dr_mode=dr.get("mode", "standby"),
+        primary_stack=dr.get("primaryStack"),
+    )

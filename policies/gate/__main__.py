@@ -11,8 +11,8 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from pulumi_policy import Policy
 
@@ -36,13 +36,33 @@ class GateError(Exception):
 
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m policies.gate", description="Run a Pulumi Python program under mocks and check it against the policy pack.")
-    parser.add_argument("--stack", help="stack name; its config is Pulumi.<stack>.yaml in the program directory")
-    parser.add_argument("--program", type=Path, default=REPO_ROOT, help="Pulumi Python program directory (default: the repository root)")
-    parser.add_argument("--config-file", type=Path, help="stack config file to use instead of Pulumi.<stack>.yaml")
-    parser.add_argument("--config", type=Path, help="policy config JSON, as for `pulumi preview --policy-pack-config`")
+    parser = argparse.ArgumentParser(
+        prog="python -m policies.gate",
+        description="Run a Pulumi Python program under mocks and check it against the policy pack.",
+    )
+    parser.add_argument(
+        "--stack", help="stack name; its config is Pulumi.<stack>.yaml in the program directory"
+    )
+    parser.add_argument(
+        "--program",
+        type=Path,
+        default=REPO_ROOT,
+        help="Pulumi Python program directory (default: the repository root)",
+    )
+    parser.add_argument(
+        "--config-file", type=Path, help="stack config file to use instead of Pulumi.<stack>.yaml"
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="policy config JSON, as for `pulumi preview --policy-pack-config`",
+    )
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
-    parser.add_argument("--list-rules", action="store_true", help="list every rule with its severity, enforcement and Trivy IDs, then exit")
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="list every rule with its severity, enforcement and Trivy IDs, then exit",
+    )
     arguments = parser.parse_args(argv)
     if not arguments.list_rules and not arguments.stack:
         parser.error("--stack is required (or --list-rules)")
@@ -66,7 +86,9 @@ def _run(arguments: argparse.Namespace) -> ProgramRun:
     # The program's own prints must not end up inside a JSON or SARIF document.
     with contextlib.redirect_stdout(sys.stderr):
         try:
-            return run_program(arguments.program, arguments.stack, config_file=arguments.config_file)
+            return run_program(
+                arguments.program, arguments.stack, config_file=arguments.config_file
+            )
         except ProgramError as error:
             raise GateError(f"stack {arguments.stack!r} of {arguments.program}: {error}") from error
 
@@ -86,7 +108,9 @@ def _print(arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis) -
     else:
         console = console_for(sys.stdout)
         outputs = offline_plan.stack_outputs(run)
-        print_plan(console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs))
+        print_plan(
+            console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs)
+        )
         print_report(console, run, analysis)
 
 

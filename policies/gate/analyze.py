@@ -8,8 +8,9 @@ findings; nothing here re-implements enforcement levels, config or unknown-value
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
@@ -89,7 +90,7 @@ class Analysis:
 
 
 def _tagged(tags: Iterable[str], prefix: str) -> tuple[str, ...]:
-    return tuple(tag[len(prefix):] for tag in tags if tag.startswith(prefix))
+    return tuple(tag[len(prefix) :] for tag in tags if tag.startswith(prefix))
 
 
 def _level_name(level: int) -> str:
@@ -118,11 +119,15 @@ def _servicer(policies: Sequence[Policy]) -> _PolicyAnalyzerServicer:
     return _PolicyAnalyzerServicer(PACK_NAME, pack_version(), list(policies), PACK_ENFORCEMENT)
 
 
-def _configure_request(settings: Mapping[str, RuleSettings]) -> analyzer_pb2.ConfigureAnalyzerRequest:
+def _configure_request(
+    settings: Mapping[str, RuleSettings],
+) -> analyzer_pb2.ConfigureAnalyzerRequest:
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for name, rule_settings in settings.items():
         entry = request.policyConfig[name]
-        entry.enforcementLevel = analyzer_pb2.EnforcementLevel.Value(rule_settings.enforcement.upper())
+        entry.enforcementLevel = analyzer_pb2.EnforcementLevel.Value(
+            rule_settings.enforcement.upper()
+        )
         entry.properties.update(rule_settings.properties)
     return request
 
@@ -135,33 +140,57 @@ def _properties(resource: RegisteredResource) -> struct_pb2.Struct:
 
 def _options(resource: RegisteredResource) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(
-        protect=resource.protect, ignoreChanges=list(resource.ignore_changes), parent=resource.parent_urn
+        protect=resource.protect,
+        ignoreChanges=list(resource.ignore_changes),
+        parent=resource.parent_urn,
     )
 
 
-def _analyze_request(resource: RegisteredResource, provider: analyzer_pb2.AnalyzerProviderResource | None) -> analyzer_pb2.AnalyzeRequest:
+def _analyze_request(
+    resource: RegisteredResource, provider: analyzer_pb2.AnalyzerProviderResource | None
+) -> analyzer_pb2.AnalyzeRequest:
     return analyzer_pb2.AnalyzeRequest(
-        type=resource.type, name=resource.name, urn=resource.urn, properties=_properties(resource), options=_options(resource),
+        type=resource.type,
+        name=resource.name,
+        urn=resource.urn,
+        properties=_properties(resource),
+        options=_options(resource),
         provider=provider,
     )
 
 
-def _stack_request(resources: Sequence[RegisteredResource], providers: Mapping[str, analyzer_pb2.AnalyzerProviderResource | None]) -> analyzer_pb2.AnalyzeStackRequest:
-    return analyzer_pb2.AnalyzeStackRequest(resources=[
-        analyzer_pb2.AnalyzerResource(
-            type=resource.type, name=resource.name, urn=resource.urn, properties=_properties(resource),
-            options=_options(resource), parent=resource.parent_urn, dependencies=list(resource.dependencies),
-            propertyDependencies={key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns)) for key, urns in resource.property_dependencies.items()},
-            provider=providers[resource.urn],
-        )
-        for resource in resources
-    ])
+def _stack_request(
+    resources: Sequence[RegisteredResource],
+    providers: Mapping[str, analyzer_pb2.AnalyzerProviderResource | None],
+) -> analyzer_pb2.AnalyzeStackRequest:
+    return analyzer_pb2.AnalyzeStackRequest(
+        resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=resource.type,
+                name=resource.name,
+                urn=resource.urn,
+                properties=_properties(resource),
+                options=_options(resource),
+                parent=resource.parent_urn,
+                dependencies=list(resource.dependencies),
+                propertyDependencies={
+                    key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
+                    for key, urns in resource.property_dependencies.items()
+                },
+                provider=providers[resource.urn],
+            )
+            for resource in resources
+        ]
+    )
 
 
 def _unknown_value_reason(diagnostic: analyzer_pb2.AnalyzeDiagnostic) -> str | None:
     """The servicer's report of a rule stopped by an unknown value (advisory, no severity)."""
     prefix = f"can't run policy '{diagnostic.policyName}'"
-    if diagnostic.severity == analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED and diagnostic.message.startswith(prefix):
+    if (
+        diagnostic.severity == analyzer_pb2.POLICY_SEVERITY_UNSPECIFIED
+        and diagnostic.message.startswith(prefix)
+    ):
         return diagnostic.message.rsplit(": ", 1)[-1]
     return None
 
@@ -171,8 +200,12 @@ def _rule_message(diagnostic: analyzer_pb2.AnalyzeDiagnostic) -> str:
     return diagnostic.message.removeprefix(f"{diagnostic.description}\n")
 
 
-def _record(analysis: Analysis, response: analyzer_pb2.AnalyzeResponse, subject: RegisteredResource | None,
-            by_urn: Mapping[str, RegisteredResource]) -> set[str]:
+def _record(
+    analysis: Analysis,
+    response: analyzer_pb2.AnalyzeResponse,
+    subject: RegisteredResource | None,
+    by_urn: Mapping[str, RegisteredResource],
+) -> set[str]:
     """Adds the response's findings; returns the names of the rules that reported a violation."""
     failed: set[str] = set()
     for diagnostic in response.diagnostics:
@@ -183,15 +216,17 @@ def _record(analysis: Analysis, response: analyzer_pb2.AnalyzeResponse, subject:
             analysis.undecided.append(Undecided(diagnostic.policyName, urn, reason))
             continue
         failed.add(diagnostic.policyName)
-        analysis.violations.append(Violation(
-            policy=diagnostic.policyName,
-            enforcement=_level_name(diagnostic.enforcementLevel),
-            severity=_severity_name(diagnostic.severity),
-            resource_type=resource.type if resource else "",
-            resource_name=resource.name if resource else "",
-            resource_urn=urn,
-            message=_rule_message(diagnostic),
-        ))
+        analysis.violations.append(
+            Violation(
+                policy=diagnostic.policyName,
+                enforcement=_level_name(diagnostic.enforcementLevel),
+                severity=_severity_name(diagnostic.severity),
+                resource_type=resource.type if resource else "",
+                resource_name=resource.name if resource else "",
+                resource_urn=urn,
+                message=_rule_message(diagnostic),
+            )
+        )
     return failed
 
 
@@ -203,27 +238,56 @@ class PackAnalyzer:
     """The pack's analyzer servicer, configured as the engine would configure it."""
 
     def __init__(self, policies: Sequence[Policy], policy_config: Mapping[str, Any]):
-        """Raises PolicyConfigError for a config naming an unknown rule, a bad level or bad properties."""
+        """Raises PolicyConfigError for a config naming an unknown rule, a bad level or bad
+        properties.
+        """
         self.servicer = _servicer(policies)
-        self.rules = [_rule_info(info) for info in self.servicer.GetAnalyzerInfo(None, None).policies]
-        self.settings = reconcile({rule.name: RuleDefaults(rule.enforcement, rule.config_schema) for rule in self.rules}, policy_config)
+        self.rules = [
+            _rule_info(info) for info in self.servicer.GetAnalyzerInfo(None, None).policies
+        ]
+        self.settings = reconcile(
+            {rule.name: RuleDefaults(rule.enforcement, rule.config_schema) for rule in self.rules},
+            policy_config,
+        )
         self.servicer.Configure(_configure_request(self.settings), None)
 
-    def analyze(self, resources: Sequence[RegisteredResource], stack_config: Mapping[str, str] | None = None) -> Analysis:
+    def analyze(
+        self, resources: Sequence[RegisteredResource], stack_config: Mapping[str, str] | None = None
+    ) -> Analysis:
         """Every resource through every enabled rule: Analyze per resource, then AnalyzeStack.
 
         Each request carries the resource's provider; `stack_config` configures default providers.
         """
         analysis = Analysis(rules=self.rules, settings=self.settings)
-        enabled = [rule for rule in self.rules if self.settings[rule.name].enforcement != "disabled"]
+        enabled = [
+            rule for rule in self.rules if self.settings[rule.name].enforcement != "disabled"
+        ]
         by_urn = {resource.urn: resource for resource in resources}
-        providers = {resource.urn: provider_of(resource, by_urn, stack_config or {}) for resource in resources}
+        providers = {
+            resource.urn: provider_of(resource, by_urn, stack_config or {})
+            for resource in resources
+        }
         for resource in resources:
-            response = _call(self.servicer.Analyze, _analyze_request(resource, providers[resource.urn]), f"{resource.type} {resource.name}")
-            applicable = {rule.name for rule in enabled if rule.kind == "resource" and _applies(rule, resource.type)}
+            response = _call(
+                self.servicer.Analyze,
+                _analyze_request(resource, providers[resource.urn]),
+                f"{resource.type} {resource.name}",
+            )
+            applicable = {
+                rule.name
+                for rule in enabled
+                if rule.kind == "resource" and _applies(rule, resource.type)
+            }
             _count(analysis, applicable, response, _record(analysis, response, resource, by_urn))
-        response = _call(self.servicer.AnalyzeStack, _stack_request(resources, providers), "the stack")
-        _count(analysis, {rule.name for rule in enabled if rule.kind == "stack"}, response, _record(analysis, response, None, by_urn))
+        response = _call(
+            self.servicer.AnalyzeStack, _stack_request(resources, providers), "the stack"
+        )
+        _count(
+            analysis,
+            {rule.name for rule in enabled if rule.kind == "stack"},
+            response,
+            _record(analysis, response, None, by_urn),
+        )
         return analysis
 
 
@@ -231,10 +295,17 @@ def _call(method: Any, request: Any, subject: str) -> analyzer_pb2.AnalyzeRespon
     try:
         return method(request, None)
     except Exception as error:  # a rule's bug: name where it happened rather than print a traceback
-        raise PackError(f"the policy pack failed on {subject}: {type(error).__name__}: {error}") from error
+        raise PackError(
+            f"the policy pack failed on {subject}: {type(error).__name__}: {error}"
+        ) from error
 
 
-def _count(analysis: Analysis, applicable: set[str], response: analyzer_pb2.AnalyzeResponse, failed: set[str]) -> None:
+def _count(
+    analysis: Analysis,
+    applicable: set[str],
+    response: analyzer_pb2.AnalyzeResponse,
+    failed: set[str],
+) -> None:
     applied = applicable - {entry.policy_name for entry in response.not_applicable}
     analysis.checks += len(applied)
     analysis.passed += len(applied - failed)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from policies.gate.analyze import RuleInfo
 
@@ -39,7 +39,9 @@ def trivy_table(repo_root: Path) -> Path | None:
 
 def resource_config_checks(table: Path) -> list[TrivyCheck]:
     """The table's checks a program's resource inputs can decide (its `applies` column)."""
-    lines = [line for line in table.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    lines = [
+        line for line in table.read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
     return [
         TrivyCheck(row["service"], row["id"], row["name"], row["severity"])
         for row in csv.DictReader(lines, delimiter="\t")

@@ -8,7 +8,8 @@ a report shows them as `[unknown]` and every secret as `[secret]`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Collection
+from collections.abc import Callable, Collection
+from typing import Any
 
 import pulumi
 from pulumi.output import Unknown
@@ -20,13 +21,21 @@ from policies.program_runner import SECRET_PLACEHOLDER
 UNKNOWN_PLACEHOLDER = "[unknown]"
 
 
-def _project(value: Any, leaf: Callable[[Any], Any], secret_paths: Collection[str], path: str) -> Any:
+def _project(
+    value: Any, leaf: Callable[[Any], Any], secret_paths: Collection[str], path: str
+) -> Any:
     if path in secret_paths:
         return SECRET_PLACEHOLDER
     if isinstance(value, dict):
-        return {key: _project(item, leaf, secret_paths, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
+        return {
+            key: _project(item, leaf, secret_paths, f"{path}.{key}" if path else str(key))
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
-        return [_project(item, leaf, secret_paths, f"{path}[{index}]") for index, item in enumerate(value)]
+        return [
+            _project(item, leaf, secret_paths, f"{path}[{index}]")
+            for index, item in enumerate(value)
+        ]
     return leaf(value)
 
 

@@ -1,4 +1,6 @@
-"""The pack's identity, shared by `policies/__main__.py` (run by the Pulumi CLI) and the offline gate."""
+"""The pack's identity, shared by `policies/__main__.py` (run by the Pulumi CLI) and the offline
+gate.
+"""
 
 from __future__ import annotations
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from policies.gate.inputs import display_inputs
 from policies.program_runner import SECRET_PLACEHOLDER, ProgramRun, RegisteredResource
@@ -18,33 +19,112 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "aws:ec2/natGateway:NatGateway": ("connectivityType",),
     "aws:ec2/flowLog:FlowLog": ("trafficType", "logDestinationType"),
     "aws:ec2/securityGroup:SecurityGroup": ("ingress",),
-    "aws:ec2/securityGroupRule:SecurityGroupRule": ("type", "protocol", "fromPort", "toPort", "cidrBlocks"),
-    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ipProtocol", "fromPort", "toPort", "cidrIpv4", "referencedSecurityGroupId"),
-    "aws:ec2/launchTemplate:LaunchTemplate": ("instanceType", "metadataOptions.httpTokens", "metadataOptions.httpPutResponseHopLimit"),
-    "eks:index:Cluster": ("version", "endpointPublicAccess", "endpointPrivateAccess", "encryptionConfigKeyArn", "enabledClusterLogTypes", "authenticationMode"),
-    "eks:index:ManagedNodeGroup": ("instanceTypes", "capacityType", "scalingConfig.minSize", "scalingConfig.desiredSize", "scalingConfig.maxSize", "diskSize"),
+    "aws:ec2/securityGroupRule:SecurityGroupRule": (
+        "type",
+        "protocol",
+        "fromPort",
+        "toPort",
+        "cidrBlocks",
+    ),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": (
+        "ipProtocol",
+        "fromPort",
+        "toPort",
+        "cidrIpv4",
+        "referencedSecurityGroupId",
+    ),
+    "aws:ec2/launchTemplate:LaunchTemplate": (
+        "instanceType",
+        "metadataOptions.httpTokens",
+        "metadataOptions.httpPutResponseHopLimit",
+    ),
+    "eks:index:Cluster": (
+        "version",
+        "endpointPublicAccess",
+        "endpointPrivateAccess",
+        "encryptionConfigKeyArn",
+        "enabledClusterLogTypes",
+        "authenticationMode",
+    ),
+    "eks:index:ManagedNodeGroup": (
+        "instanceTypes",
+        "capacityType",
+        "scalingConfig.minSize",
+        "scalingConfig.desiredSize",
+        "scalingConfig.maxSize",
+        "diskSize",
+    ),
     "aws:eks/addon:Addon": ("addonName", "addonVersion"),
     "aws:elasticache/replicationGroup:ReplicationGroup": (
-        "engine", "engineVersion", "nodeType", "numCacheClusters", "numNodeGroups", "replicasPerNodeGroup",
-        "multiAzEnabled", "automaticFailoverEnabled", "atRestEncryptionEnabled", "transitEncryptionEnabled", "kmsKeyId",
+        "engine",
+        "engineVersion",
+        "nodeType",
+        "numCacheClusters",
+        "numNodeGroups",
+        "replicasPerNodeGroup",
+        "multiAzEnabled",
+        "automaticFailoverEnabled",
+        "atRestEncryptionEnabled",
+        "transitEncryptionEnabled",
+        "kmsKeyId",
     ),
     "aws:rds/cluster:Cluster": (
-        "engine", "engineVersion", "storageEncrypted", "kmsKeyId", "backupRetentionPeriod", "deletionProtection",
-        "globalClusterIdentifier", "iamDatabaseAuthenticationEnabled",
+        "engine",
+        "engineVersion",
+        "storageEncrypted",
+        "kmsKeyId",
+        "backupRetentionPeriod",
+        "deletionProtection",
+        "globalClusterIdentifier",
+        "iamDatabaseAuthenticationEnabled",
     ),
-    "aws:rds/clusterInstance:ClusterInstance": ("instanceClass", "publiclyAccessible", "performanceInsightsEnabled"),
-    "aws:rds/globalCluster:GlobalCluster": ("engine", "engineVersion", "storageEncrypted", "deletionProtection"),
+    "aws:rds/clusterInstance:ClusterInstance": (
+        "instanceClass",
+        "publiclyAccessible",
+        "performanceInsightsEnabled",
+    ),
+    "aws:rds/globalCluster:GlobalCluster": (
+        "engine",
+        "engineVersion",
+        "storageEncrypted",
+        "deletionProtection",
+    ),
     "aws:kms/key:Key": ("enableKeyRotation", "deletionWindowInDays", "keyUsage"),
-    "aws:lb/loadBalancer:LoadBalancer": ("loadBalancerType", "internal", "dropInvalidHeaderFields", "accessLogs.enabled"),
+    "aws:lb/loadBalancer:LoadBalancer": (
+        "loadBalancerType",
+        "internal",
+        "dropInvalidHeaderFields",
+        "accessLogs.enabled",
+    ),
     "aws:lb/listener:Listener": ("port", "protocol", "sslPolicy"),
     "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "targetType"),
     "aws:wafv2/webAcl:WebAcl": ("scope", "defaultAction"),
-    "aws:route53/record:Record": ("name", "type", "ttl", "setIdentifier", "weightedRoutingPolicies"),
-    "aws:route53/healthCheck:HealthCheck": ("type", "fqdn", "port", "resourcePath", "requestInterval", "failureThreshold"),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ("rules",),
+    "aws:route53/record:Record": (
+        "name",
+        "type",
+        "ttl",
+        "setIdentifier",
+        "weightedRoutingPolicies",
+    ),
+    "aws:route53/healthCheck:HealthCheck": (
+        "type",
+        "fqdn",
+        "port",
+        "resourcePath",
+        "requestInterval",
+        "failureThreshold",
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "rules",
+    ),
     "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration.status",),
     "aws:sns/topic:Topic": ("kmsMasterKeyId",),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": ("metricName", "comparisonOperator", "threshold", "evaluationPeriods"),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (
+        "metricName",
+        "comparisonOperator",
+        "threshold",
+        "evaluationPeriods",
+    ),
     "aws:cloudwatch/logGroup:LogGroup": ("retentionInDays", "kmsKeyId"),
     "aws:secretsmanager/secret:Secret": ("kmsKeyId", "recoveryWindowInDays"),
     "aws:acm/certificate:Certificate": ("domainName", "validationMethod"),
@@ -84,12 +164,18 @@ def _at(document: Any, path: str) -> Any:
 
 def compact(value: Any, width: int = VALUE_WIDTH) -> str:
     """One line: strings as they are, anything else as compact JSON, cut at `width`."""
-    text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
-    return text if len(text) <= width else f"{text[:width - 1]}…"
+    text = (
+        value if isinstance(value, str) else json.dumps(value, separators=(",", ":"), default=str)
+    )
+    return text if len(text) <= width else f"{text[: width - 1]}…"
 
 
 def _generic_paths(inputs: Mapping[str, Any]) -> list[str]:
-    return [key for key, value in inputs.items() if GENERIC_SETTING.search(key) and not isinstance(value, (dict, list))][:GENERIC_LIMIT]
+    return [
+        key
+        for key, value in inputs.items()
+        if GENERIC_SETTING.search(key) and not isinstance(value, (dict, list))
+    ][:GENERIC_LIMIT]
 
 
 def key_settings(resource: RegisteredResource) -> list[tuple[str, str]]:
@@ -99,8 +185,11 @@ def key_settings(resource: RegisteredResource) -> list[tuple[str, str]]:
     return [(path, compact(_at(inputs, path))) for path in paths if _at(inputs, path) is not None]
 
 
-def _component_of(resource: RegisteredResource, by_urn: Mapping[str, RegisteredResource], project: str) -> RegisteredResource | None:
-    """The nearest ancestor that is one of the program's own components (`<project>:<module>:<Name>`),
+def _component_of(
+    resource: RegisteredResource, by_urn: Mapping[str, RegisteredResource], project: str
+) -> RegisteredResource | None:
+    """The nearest ancestor that is one of the program's own components
+    (`<project>:<module>:<Name>`),
     else the outermost ancestor component; None for a resource directly under the stack."""
     outermost = None
     parent = by_urn.get(resource.parent_urn)
@@ -125,23 +214,34 @@ def plan(run: ProgramRun) -> list[ComponentGroup]:
         if component is None:
             groups.setdefault("", ComponentGroup(None)).resources.append(planned)
             continue
-        group = groups.setdefault(component.urn, ComponentGroup(PlannedResource(component, key_settings(component))))
+        group = groups.setdefault(
+            component.urn, ComponentGroup(PlannedResource(component, key_settings(component)))
+        )
         group.resources.append(planned)
     return list(groups.values())
 
 
 def stack_outputs(run: ProgramRun) -> dict[str, Any]:
     """The stack's outputs for display: secret outputs masked whole, unknowns marked."""
-    return {key: SECRET_PLACEHOLDER if key in run.secret_outputs else display_inputs(value) for key, value in run.outputs.items()}
+    return {
+        key: SECRET_PLACEHOLDER if key in run.secret_outputs else display_inputs(value)
+        for key, value in run.outputs.items()
+    }
 
 
 def routing_weights(outputs: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The effective weight table from the `routing` export: its `weights` mapping, or its numeric entries."""
+    """The effective weight table from the `routing` export: its `weights` mapping, or its numeric
+    entries.
+    """
     routing = outputs.get("routing")
     if not isinstance(routing, Mapping):
         return None
     weights = routing.get("weights", routing)
     if not isinstance(weights, Mapping):
         return None
-    table = {str(target): weight for target, weight in weights.items() if isinstance(weight, (int, float)) and not isinstance(weight, bool)}
+    table = {
+        str(target): weight
+        for target, weight in weights.items()
+        if isinstance(weight, (int, float)) and not isinstance(weight, bool)
+    }
     return table or None

@@ -14,9 +14,19 @@ def json_report(run: ProgramRun, analysis: Analysis) -> dict[str, Any]:
     return {
         "stack": run.stack,
         "resources": [
-            {"urn": resource.urn, "type": resource.type, "name": resource.name, "inputs": display_inputs(resource.inputs, resource.secret_paths)}
+            {
+                "urn": resource.urn,
+                "type": resource.type,
+                "name": resource.name,
+                "inputs": display_inputs(resource.inputs, resource.secret_paths),
+            }
             for resource in run.resources
         ],
         "violations": [dataclasses.asdict(violation) for violation in analysis.violations],
-        "summary": {"resources": len(run.resources), "checks": analysis.checks, "passed": analysis.passed, "pass_rate": analysis.pass_rate},
+        "summary": {
+            "resources": len(run.resources),
+            "checks": analysis.checks,
+            "passed": analysis.passed,
+            "pass_rate": analysis.pass_rate,
+        },
     }

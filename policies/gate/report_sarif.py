@@ -10,12 +10,20 @@ from policies.gate.pack import PACK_NAME, pack_version
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "unspecified": "0.0"}
+SECURITY_SEVERITY = {
+    "critical": "9.5",
+    "high": "8.0",
+    "medium": "5.5",
+    "low": "3.0",
+    "unspecified": "0.0",
+}
 """GitHub's scale: 9.0+ critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low."""
 
 
 def _level(enforcement: str) -> str:
-    return {"mandatory": "error", "advisory": "warning", "remediate": "error"}.get(enforcement, "none")
+    return {"mandatory": "error", "advisory": "warning", "remediate": "error"}.get(
+        enforcement, "none"
+    )
 
 
 def _rule(rule: RuleInfo, enforcement: str) -> dict[str, Any]:
@@ -24,8 +32,14 @@ def _rule(rule: RuleInfo, enforcement: str) -> dict[str, Any]:
         "name": rule.name,
         "shortDescription": {"text": rule.description},
         "help": {"text": rule.remediation or rule.description},
-        "defaultConfiguration": {"level": _level(enforcement), "enabled": enforcement != "disabled"},
-        "properties": {"security-severity": SECURITY_SEVERITY[rule.severity], "tags": ["security", *rule.trivy_ids]},
+        "defaultConfiguration": {
+            "level": _level(enforcement),
+            "enabled": enforcement != "disabled",
+        },
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "tags": ["security", *rule.trivy_ids],
+        },
     }
 
 
@@ -36,10 +50,18 @@ def _result(violation: Violation, rule_index: dict[str, int], artifact_uri: str)
         "ruleIndex": rule_index[violation.policy],
         "level": _level(violation.enforcement),
         "message": {"text": f"{subject}: {violation.message}"},
-        "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": artifact_uri}},
-            "logicalLocations": [{"name": violation.resource_name, "fullyQualifiedName": violation.resource_urn, "kind": "resource"}],
-        }],
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": artifact_uri}},
+                "logicalLocations": [
+                    {
+                        "name": violation.resource_name,
+                        "fullyQualifiedName": violation.resource_urn,
+                        "kind": "resource",
+                    }
+                ],
+            }
+        ],
         "properties": {"enforcement": violation.enforcement, "severity": violation.severity},
     }
 
@@ -50,12 +72,22 @@ def sarif_report(analysis: Analysis, artifact_uri: str) -> dict[str, Any]:
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {
-                "name": PACK_NAME,
-                "version": pack_version(),
-                "rules": [_rule(rule, analysis.settings[rule.name].enforcement) for rule in analysis.rules],
-            }},
-            "results": [_result(violation, rule_index, artifact_uri) for violation in analysis.violations],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": PACK_NAME,
+                        "version": pack_version(),
+                        "rules": [
+                            _rule(rule, analysis.settings[rule.name].enforcement)
+                            for rule in analysis.rules
+                        ],
+                    }
+                },
+                "results": [
+                    _result(violation, rule_index, artifact_uri)
+                    for violation in analysis.violations
+                ],
+            }
+        ],
     }

@@ -1,7 +1,17 @@
 """The registry: every rule of the pack, grouped by domain. `policies/__main__.py` and the
 offline gate both take the list from here."""
 
-from policies.rules import compute, database, kubernetes, messaging, network, routing, security, storage, tagging
+from policies.rules import (
+    compute,
+    database,
+    kubernetes,
+    messaging,
+    network,
+    routing,
+    security,
+    storage,
+    tagging,
+)
 
 ALL_POLICIES = [
     *compute.POLICIES,

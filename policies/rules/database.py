@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from policies.rule import resource_rule
-from policies.rules.values import is_aws_managed_key, is_true, is_unknown, lookup, must_be_true, shown, with_plain_props
+from policies.rules.values import (
+    is_aws_managed_key,
+    is_true,
+    is_unknown,
+    lookup,
+    must_be_true,
+    shown,
+    with_plain_props,
+)
 
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_INSTANCE = "aws:rds/instance:Instance"
@@ -18,12 +27,21 @@ ELASTICACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 ELASTICACHE_SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
 
 MIN_BACKUP_RETENTION_DAYS = 2
-"""Trivy's bar: AWS's default of 1 day leaves no margin to notice a bad change before its backup ages out."""
+"""Trivy's bar: AWS's default of 1 day leaves no margin to notice a bad change before its backup
+ages out.
+"""
 
 
 def _is_replica(props: dict[str, Any]) -> bool:
     """Read replicas and global secondaries inherit encryption and backups from their source."""
-    return any(lookup(props, field) is not None for field in ("replicateSourceDb", "replicationSourceIdentifier", "sourceDbClusterIdentifier"))
+    return any(
+        lookup(props, field) is not None
+        for field in (
+            "replicateSourceDb",
+            "replicationSourceIdentifier",
+            "sourceDbClusterIdentifier",
+        )
+    )
 
 
 def _storage_encryption_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -35,8 +53,15 @@ def _cluster_storage_encryption_findings(props: dict[str, Any], args: Any) -> It
     """Trivy's AVD-AWS-0079 asks an encrypted cluster for a customer managed key as well."""
     yield from _storage_encryption_findings(props, args)
     key = lookup(props, "kmsKeyId")
-    if args.resource_type == RDS_CLUSTER and is_true(lookup(props, "storageEncrypted")) and is_aws_managed_key(key, "rds"):
-        yield f"kmsKeyId is {shown(key)}, so the storage is encrypted with the AWS managed aws/rds key, not a customer managed key"
+    if (
+        args.resource_type == RDS_CLUSTER
+        and is_true(lookup(props, "storageEncrypted"))
+        and is_aws_managed_key(key, "rds")
+    ):
+        yield (
+            f"kmsKeyId is {shown(key)}, so the storage is encrypted with the AWS managed aws/rds"
+            " key, not a customer managed key"
+        )
 
 
 def _backup_retention_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -45,8 +70,15 @@ def _backup_retention_findings(props: dict[str, Any], args: Any) -> Iterator[str
     days = lookup(props, "backupRetentionPeriod")
     if is_unknown(days):
         return
-    if not isinstance(days, (int, float)) or isinstance(days, bool) or days < MIN_BACKUP_RETENTION_DAYS:
-        yield f"backupRetentionPeriod is {shown(days)} (AWS default 1); keep at least {MIN_BACKUP_RETENTION_DAYS} days"
+    if (
+        not isinstance(days, (int, float))
+        or isinstance(days, bool)
+        or days < MIN_BACKUP_RETENTION_DAYS
+    ):
+        yield (
+            f"backupRetentionPeriod is {shown(days)} (AWS default 1); keep at least"
+            f" {MIN_BACKUP_RETENTION_DAYS} days"
+        )
 
 
 def _performance_insights_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -58,12 +90,18 @@ def _performance_insights_findings(props: dict[str, Any], args: Any) -> Iterator
 def _performance_insights_key_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     key = lookup(props, "performanceInsightsKmsKeyId")
     if is_true(lookup(props, "performanceInsightsEnabled")) and is_aws_managed_key(key, "rds"):
-        yield f"performanceInsightsKmsKeyId is {shown(key)}, so Performance Insights data uses the AWS-managed aws/rds key"
+        yield (
+            f"performanceInsightsKmsKeyId is {shown(key)}, so Performance Insights data uses the"
+            " AWS-managed aws/rds key"
+        )
 
 
 def _public_access_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if is_true(lookup(props, "publiclyAccessible")):
-        yield f"publiclyAccessible is {lookup(props, 'publiclyAccessible')!r}: the database gets a public DNS name and IP"
+        yield (
+            f"publiclyAccessible is {lookup(props, 'publiclyAccessible')!r}: the database gets a"
+            " public DNS name and IP"
+        )
 
 
 def _deletion_protection_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -89,7 +127,10 @@ def _cache_in_transit_findings(props: dict[str, Any], args: Any) -> Iterator[str
     yield from must_be_true(props, "transitEncryptionEnabled")
     mode = lookup(props, "transitEncryptionMode")
     if mode == "preferred":
-        yield "transitEncryptionMode is 'preferred', so plaintext connections are still accepted; use 'required'"
+        yield (
+            "transitEncryptionMode is 'preferred', so plaintext connections are still accepted; use"
+            " 'required'"
+        )
 
 
 def _cache_backup_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -106,71 +147,101 @@ POLICIES: list = [
     resource_rule(
         name="aws-rds-encrypt-cluster-storage-data",
         description="RDS/Aurora clusters and global clusters encrypt storage at rest.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[RDS_CLUSTER, RDS_GLOBAL_CLUSTER],
-        remediation="set `storage_encrypted=True` and `kms_key_id` (a customer-managed key) on aws.rds.Cluster; "
-                    "`storage_encrypted=True` on aws.rds.GlobalCluster.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[RDS_CLUSTER, RDS_GLOBAL_CLUSTER],
+        remediation=(
+            "set `storage_encrypted=True` and `kms_key_id` (a customer-managed key) on"
+            " aws.rds.Cluster; `storage_encrypted=True` on aws.rds.GlobalCluster."
+        ),
         trivy_ids=["AVD-AWS-0079"],
         check=with_plain_props(_cluster_storage_encryption_findings),
     ),
     resource_rule(
         name="aws-rds-encrypt-instance-storage-data",
         description="RDS instances encrypt storage at rest.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[RDS_INSTANCE],
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[RDS_INSTANCE],
         remediation="set `storage_encrypted=True` and `kms_key_id` on aws.rds.Instance.",
         trivy_ids=["AVD-AWS-0080"],
         check=with_plain_props(_storage_encryption_findings),
     ),
     resource_rule(
         name="aws-rds-specify-backup-retention",
-        description=f"RDS clusters and instances keep automated backups for at least {MIN_BACKUP_RETENTION_DAYS} days.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_CLUSTER, RDS_INSTANCE],
-        remediation=f"set `backup_retention_period` to {MIN_BACKUP_RETENTION_DAYS} or more (7+ in prod) on "
-                    "aws.rds.Cluster / aws.rds.Instance.",
+        description=(
+            "RDS clusters and instances keep automated backups for at least"
+            f" {MIN_BACKUP_RETENTION_DAYS} days."
+        ),
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_CLUSTER, RDS_INSTANCE],
+        remediation=(
+            f"set `backup_retention_period` to {MIN_BACKUP_RETENTION_DAYS} or more (7+ in prod) on "
+            "aws.rds.Cluster / aws.rds.Instance."
+        ),
         trivy_ids=["AVD-AWS-0077"],
         check=with_plain_props(_backup_retention_findings),
     ),
     resource_rule(
         name="aws-rds-enable-performance-insights",
-        description="RDS instances, cluster instances and Multi-AZ DB clusters enable Performance Insights.",
-        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+        description=(
+            "RDS instances, cluster instances and Multi-AZ DB clusters enable Performance Insights."
+        ),
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
         resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER],
-        remediation="set `performance_insights_enabled=True` on aws.rds.Instance / aws.rds.ClusterInstance "
-                    "(or aws.rds.Cluster with `db_cluster_instance_class`).",
+        remediation=(
+            "set `performance_insights_enabled=True` on aws.rds.Instance / aws.rds.ClusterInstance "
+            "(or aws.rds.Cluster with `db_cluster_instance_class`)."
+        ),
         trivy_ids=["AVD-AWS-0133"],
         check=with_plain_props(_performance_insights_findings),
     ),
     resource_rule(
         name="aws-rds-performance-insights-encryption-customer-key",
         description="Performance Insights data is encrypted with a customer-managed KMS key.",
-        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
         resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER],
-        remediation="set `performance_insights_kms_key_id` to a customer-managed key ARN wherever "
-                    "`performance_insights_enabled=True`.",
+        remediation=(
+            "set `performance_insights_kms_key_id` to a customer-managed key ARN wherever "
+            "`performance_insights_enabled=True`."
+        ),
         trivy_ids=["AVD-AWS-0078"],
         check=with_plain_props(_performance_insights_key_findings),
     ),
     resource_rule(
         name="aws-rds-no-public-access",
         description="RDS instances, cluster instances and clusters are not publicly accessible.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
         resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE, RDS_CLUSTER],
-        remediation="set `publicly_accessible=False` (the default) on aws.rds.Instance / ClusterInstance / Cluster and "
-                    "place them in private subnets.",
+        remediation=(
+            "set `publicly_accessible=False` (the default) on aws.rds.Instance / ClusterInstance /"
+            " Cluster and place them in private subnets."
+        ),
         trivy_ids=["AVD-AWS-0180"],
         check=with_plain_props(_public_access_findings),
     ),
     resource_rule(
         name="aws-rds-enable-iam-auth",
         description="RDS clusters and instances accept IAM database authentication.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_CLUSTER, RDS_INSTANCE],
-        remediation="set `iam_database_authentication_enabled=True` on aws.rds.Cluster / aws.rds.Instance.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_CLUSTER, RDS_INSTANCE],
+        remediation=(
+            "set `iam_database_authentication_enabled=True` on aws.rds.Cluster / aws.rds.Instance."
+        ),
         trivy_ids=["AVD-AWS-0176"],
         check=with_plain_props(_iam_auth_findings),
     ),
     resource_rule(
         name="aws-rds-enable-deletion-protection",
         description="RDS instances have deletion protection.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_INSTANCE],
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_INSTANCE],
         remediation="set `deletion_protection=True` on aws.rds.Instance (at least in prod).",
         trivy_ids=["AVD-AWS-0177"],
         check=with_plain_props(_deletion_protection_findings),
@@ -178,7 +249,9 @@ POLICIES: list = [
     resource_rule(
         name="aws-rds-enable-cluster-deletion-protection",
         description="RDS/Aurora clusters have deletion protection.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[RDS_CLUSTER],
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_CLUSTER],
         remediation="set `deletion_protection=True` on aws.rds.Cluster (at least in prod).",
         trivy_ids=["AVD-AWS-0343"],
         check=with_plain_props(_deletion_protection_findings),
@@ -186,28 +259,44 @@ POLICIES: list = [
     resource_rule(
         name="aws-elasticache-enable-at-rest-encryption",
         description="ElastiCache replication groups encrypt data at rest.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[ELASTICACHE_REPLICATION_GROUP],
-        remediation="set `at_rest_encryption_enabled=True` and `kms_key_id` on aws.elasticache.ReplicationGroup.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[ELASTICACHE_REPLICATION_GROUP],
+        remediation=(
+            "set `at_rest_encryption_enabled=True` and `kms_key_id` on"
+            " aws.elasticache.ReplicationGroup."
+        ),
         trivy_ids=["AVD-AWS-0045"],
         check=with_plain_props(_cache_at_rest_findings),
     ),
     resource_rule(
         name="aws-elasticache-enable-in-transit-encryption",
         description="ElastiCache requires TLS for every connection.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY,
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
         resource_types=[ELASTICACHE_REPLICATION_GROUP, ELASTICACHE_CLUSTER],
-        remediation="set `transit_encryption_enabled=True` and leave `transit_encryption_mode` unset or 'required' on "
-                    "aws.elasticache.ReplicationGroup (or a standalone aws.elasticache.Cluster).",
+        remediation=(
+            "set `transit_encryption_enabled=True` and leave `transit_encryption_mode` unset or"
+            " 'required' on aws.elasticache.ReplicationGroup (or a standalone"
+            " aws.elasticache.Cluster)."
+        ),
         trivy_ids=["AVD-AWS-0051"],
         check=with_plain_props(_cache_in_transit_findings),
     ),
     resource_rule(
         name="aws-elasticache-enable-backup-retention",
         description="ElastiCache Redis keeps automatic snapshots.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY,
-        resource_types=[ELASTICACHE_REPLICATION_GROUP, ELASTICACHE_CLUSTER, ELASTICACHE_SERVERLESS_CACHE],
-        remediation="set `snapshot_retention_limit` to 1 or more (days) on aws.elasticache.ReplicationGroup / Cluster / "
-                    "ServerlessCache.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[
+            ELASTICACHE_REPLICATION_GROUP,
+            ELASTICACHE_CLUSTER,
+            ELASTICACHE_SERVERLESS_CACHE,
+        ],
+        remediation=(
+            "set `snapshot_retention_limit` to 1 or more (days) on aws.elasticache.ReplicationGroup"
+            " / Cluster / ServerlessCache."
+        ),
         trivy_ids=["AVD-AWS-0050"],
         check=with_plain_props(_cache_backup_findings),
     ),

@@ -4,12 +4,20 @@ rendered manifests a preview does not show."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
 from policies.rule import ResourceCheck, resource_rule
-from policies.rules.values import as_list, is_true, is_unknown, lookup, whole_number, with_plain_props
+from policies.rules.values import (
+    as_list,
+    is_true,
+    is_unknown,
+    lookup,
+    whole_number,
+    with_plain_props,
+)
 
 POD = "kubernetes:core/v1:Pod"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -40,7 +48,9 @@ Container = tuple[str, dict[str, Any]]
 
 
 def pod_spec(props: dict[str, Any], resource_type: str) -> dict[str, Any] | None:
-    """The workload's pod spec; None when it is missing, unknown or not a mapping (nothing to judge)."""
+    """The workload's pod spec; None when it is missing, unknown or not a mapping (nothing to
+    judge).
+    """
     spec = lookup(props, *POD_SPEC_PATHS.get(resource_type, ("spec",)))
     return spec if isinstance(spec, dict) else None
 
@@ -51,7 +61,11 @@ def containers(spec: dict[str, Any]) -> list[Container]:
         for index, container in enumerate(as_list(spec.get(field))):
             if isinstance(container, dict):
                 name = container.get("name")
-                label = f"container {name!r}" if isinstance(name, str) and not is_unknown(name) else f"{field}[{index}]"
+                label = (
+                    f"container {name!r}"
+                    if isinstance(name, str) and not is_unknown(name)
+                    else f"{field}[{index}]"
+                )
                 found.append((label, container))
     return found
 
@@ -81,13 +95,19 @@ def _effective(spec: dict[str, Any], container: dict[str, Any], field: str) -> A
 
 def _runs_as_root(spec: dict[str, Any]) -> Iterator[str]:
     for label, container in containers(spec):
-        non_root, user = _effective(spec, container, "runAsNonRoot"), _effective(spec, container, "runAsUser")
+        non_root, user = (
+            _effective(spec, container, "runAsNonRoot"),
+            _effective(spec, container, "runAsUser"),
+        )
         if is_unknown(non_root) or is_unknown(user):
             continue
         if whole_number(user) == 0:
             yield f"{label} sets runAsUser: 0"
         elif not is_true(non_root) and not ((whole_number(user) or 0) > 0):
-            yield f"{label} has runAsNonRoot {non_root!r} and no non-zero runAsUser, so it may run as root"
+            yield (
+                f"{label} has runAsNonRoot {non_root!r} and no non-zero runAsUser, so it may run as"
+                " root"
+            )
 
 
 def _writable_root(spec: dict[str, Any]) -> Iterator[str]:
@@ -121,7 +141,9 @@ def _host_paths(spec: dict[str, Any]) -> Iterator[str]:
 
 
 def image_tag(image: str) -> str | None:
-    """The tag of an image reference; None when it has none (a digest-pinned image has no tag and needs none)."""
+    """The tag of an image reference; None when it has none (a digest-pinned image has no tag and
+    needs none).
+    """
     last_segment = image.rsplit("/", 1)[-1]
     return last_segment.split(":", 1)[1] if ":" in last_segment else None
 
@@ -140,17 +162,24 @@ def _unpinned_images(spec: dict[str, Any]) -> Iterator[str]:
 def _automounted_token(spec: dict[str, Any]) -> Iterator[str]:
     value = spec.get("automountServiceAccountToken")
     if value is not False and not is_unknown(value) and str(value).lower() != "false":
-        yield f"automountServiceAccountToken is {value!r}; the pod gets an API token it likely does not need"
+        yield (
+            f"automountServiceAccountToken is {value!r}; the pod gets an API token it likely does"
+            " not need"
+        )
 
 
 # --- Helm values --------------------------------------------------------------------------------
+
 
 def _normalised(key: str) -> str:
     return key.replace("_", "").replace("-", "").lower()
 
 
-_INSECURE_WHEN_TRUE = frozenset({"privileged", "hostnetwork", "hostpid", "hostipc", "allowprivilegeescalation"})
-"""Keys (compared without case, `_` or `-`) that are insecure when true wherever a chart puts them."""
+_INSECURE_WHEN_TRUE = frozenset(
+    {"privileged", "hostnetwork", "hostpid", "hostipc", "allowprivilegeescalation"}
+)
+"""Keys (compared without case, `_` or `-`) that are insecure when true wherever a chart puts them.
+"""
 
 
 def _is_insecure(key: str, value: Any) -> bool:
@@ -181,72 +210,111 @@ POLICIES: list = [
     resource_rule(
         name="k8s-no-privileged-containers",
         description="Containers do not run privileged.",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
-        remediation="remove `privileged=True` from the container's `security_context` "
-                    "(k8s.core.v1.SecurityContextArgs); add only the capabilities it needs.",
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "remove `privileged=True` from the container's `security_context` "
+            "(k8s.core.v1.SecurityContextArgs); add only the capabilities it needs."
+        ),
         check=_workload_check(_privileged),
     ),
     resource_rule(
         name="k8s-run-as-non-root",
         description="Containers run as a non-root user.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
-        remediation="set `security_context=k8s.core.v1.PodSecurityContextArgs(run_as_non_root=True, run_as_user=10001)` "
-                    "on the pod spec (or on each container) and never `run_as_user=0`.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "set `security_context=k8s.core.v1.PodSecurityContextArgs(run_as_non_root=True,"
+            " run_as_user=10001)` on the pod spec (or on each container) and never `run_as_user=0`."
+        ),
         check=_workload_check(_runs_as_root),
     ),
     resource_rule(
         name="k8s-read-only-root-filesystem",
         description="Containers mount their root filesystem read-only.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
-        remediation="set `read_only_root_filesystem=True` in each container's `security_context`; mount an "
-                    "`empty_dir` volume where the process must write (e.g. /tmp).",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "set `read_only_root_filesystem=True` in each container's `security_context`; mount an "
+            "`empty_dir` volume where the process must write (e.g. /tmp)."
+        ),
         check=_workload_check(_writable_root),
     ),
     resource_rule(
         name="k8s-require-resource-limits",
         description="Containers declare CPU and memory limits.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
-        remediation="set `resources=k8s.core.v1.ResourceRequirementsArgs(requests={...}, limits={'cpu': ..., 'memory': ...})` "
-                    "on each container.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "set `resources=k8s.core.v1.ResourceRequirementsArgs(requests={...}, limits={'cpu':"
+            " ..., 'memory': ...})` on each container."
+        ),
         check=_workload_check(_missing_limits),
     ),
     resource_rule(
         name="k8s-no-host-namespaces",
         description="Pods do not share the node's network, PID or IPC namespace.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
-        remediation="remove `host_network`, `host_pid` and `host_ipc` (or set them False) on the pod spec "
-                    "(k8s.core.v1.PodSpecArgs).",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "remove `host_network`, `host_pid` and `host_ipc` (or set them False) on the pod spec "
+            "(k8s.core.v1.PodSpecArgs)."
+        ),
         check=_workload_check(_host_namespaces),
     ),
     resource_rule(
         name="k8s-no-host-path-volumes",
         description="Pods do not mount directories of the node.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=WORKLOAD_TYPES,
-        remediation="replace `host_path` volumes in the pod spec's `volumes` with `empty_dir`, `config_map`, `secret` "
-                    "or a persistent volume claim.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "replace `host_path` volumes in the pod spec's `volumes` with `empty_dir`,"
+            " `config_map`, `secret` or a persistent volume claim."
+        ),
         check=_workload_check(_host_paths),
     ),
     resource_rule(
         name="k8s-pin-image-tags",
         description="Container images name an explicit tag other than latest, or a digest.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=WORKLOAD_TYPES,
         remediation="set each container's `image` to `repo:<version>` or `repo@sha256:<digest>`.",
         check=_workload_check(_unpinned_images),
     ),
     resource_rule(
         name="k8s-no-automount-service-account-token",
         description="Pods do not auto-mount a Kubernetes API token unless they call the API.",
-        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY, resource_types=WORKLOAD_TYPES,
-        remediation="set `automount_service_account_token=False` on the pod spec; IRSA keeps working (it injects its "
-                    "own projected token), and pods that do call the API get a dated exemption.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=WORKLOAD_TYPES,
+        remediation=(
+            "set `automount_service_account_token=False` on the pod spec; IRSA keeps working (it"
+            " injects its own projected token), and pods that do call the API get a dated"
+            " exemption."
+        ),
         check=_workload_check(_automounted_token),
     ),
     resource_rule(
         name="k8s-helm-values-no-insecure-settings",
-        description="Helm release/chart values do not explicitly ask for privileged, host-namespace or root pods.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[HELM_RELEASE, HELM_CHART_V4],
-        remediation="remove the flagged key from `values` of k8s.helm.v3.Release / k8s.helm.v4.Chart (or set it to its safe "
-                    "value). Only values written in the program are seen: chart defaults and `value_yaml_files` are not.",
+        description=(
+            "Helm release/chart values do not explicitly ask for privileged, host-namespace or root"
+            " pods."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[HELM_RELEASE, HELM_CHART_V4],
+        remediation=(
+            "remove the flagged key from `values` of k8s.helm.v3.Release / k8s.helm.v4.Chart (or"
+            " set it to its safe value). Only values written in the program are seen: chart"
+            " defaults and `value_yaml_files` are not."
+        ),
         check=with_plain_props(_helm_values_findings),
     ),
 ]

@@ -12,14 +12,25 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
-    as_list, attached, identities, is_true, is_unknown, lookup, must_be_true, shown, strings, whole_number, with_plain_props,
+    as_list,
+    attached,
+    identities,
+    is_true,
+    is_unknown,
+    lookup,
+    must_be_true,
+    shown,
+    strings,
+    whole_number,
+    with_plain_props,
 )
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
@@ -40,40 +51,68 @@ CLASSIC_LOAD_BALANCER = "aws:elb/loadBalancer:LoadBalancer"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 
-SECURITY_GROUP_RULE_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, VPC_INGRESS_RULE, VPC_EGRESS_RULE)
+SECURITY_GROUP_RULE_TYPES = (
+    SECURITY_GROUP,
+    DEFAULT_SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    VPC_INGRESS_RULE,
+    VPC_EGRESS_RULE,
+)
 NETWORK_ACL_TYPES = (NETWORK_ACL, DEFAULT_NETWORK_ACL, NETWORK_ACL_RULE)
 
 PUBLIC_WEB_PORTS = frozenset({80, 443})
-"""The only ports a security group may open to a public CIDR: the ALB's HTTP (redirect) and HTTPS listeners."""
+"""The only ports a security group may open to a public CIDR: the ALB's HTTP (redirect) and HTTPS
+listeners.
+"""
 ADMIN_AND_DATA_PORTS = {22: "SSH", 3389: "RDP", 5432: "PostgreSQL", 6379: "Redis"}
 EPHEMERAL_PORTS = (1024, 65535)
 """Network ACLs are stateless: replies to outbound connections come back on these ports."""
 ALL_PORTS = (0, 65535)
 PULUMI_DEFAULT_SG_DESCRIPTION = "Managed by Pulumi"
 
-_PRIVATE_NETWORKS = tuple(ipaddress.ip_network(cidr) for cidr in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "fc00::/7", "fe80::/10", "::1/128",
-))
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(cidr)
+    for cidr in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
 _SECURE_ELB_TLS_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13-1-[23]-|FS-1-2-|TLS-1-2-)")
-"""TLS 1.2+ only policies (TLS13-1-2/1-3, FS-1-2, TLS-1-2 families); the default 2016-08 accepts TLS 1.0."""
+"""TLS 1.2+ only policies (TLS13-1-2/1-3, FS-1-2, TLS-1-2 families); the default 2016-08 accepts TLS
+1.0.
+"""
 SECURE_CLOUDFRONT_PROTOCOLS = frozenset({"TLSv1.2_2021", "TLSv1.2_2025", "TLSv1.3_2025"})
 
 
 def is_public_cidr(cidr: str) -> bool:
-    """A CIDR that reaches beyond private, CGNAT, loopback and link-local space (0.0.0.0/0 included)."""
+    """A CIDR that reaches beyond private, CGNAT, loopback and link-local space (0.0.0.0/0
+    included).
+    """
     try:
         network = ipaddress.ip_network(cidr.strip(), strict=False)
     except ValueError:
         return False
-    return not any(network.version == private.version and network.subnet_of(private) for private in _PRIVATE_NETWORKS)
+    return not any(
+        network.version == private.version and network.subnet_of(private)
+        for private in _PRIVATE_NETWORKS
+    )
 
 
 # --- traffic rules, whichever resource declares them --------------------------------------------
 
+
 @dataclass(frozen=True)
 class TrafficRule:
-    """One security-group or network-ACL entry; `where` locates it inside its resource ('' when it is one)."""
+    """One security-group or network-ACL entry; `where` locates it inside its resource ('' when it
+    is one).
+    """
 
     where: str
     direction: Any
@@ -106,40 +145,75 @@ class TrafficRule:
 
     def is_tcp_within(self, first: int, last: int) -> bool:
         ports = self.ports
-        return str(self.protocol).strip().lower() in ("tcp", "6") and ports is not None and first <= ports[0] <= ports[1] <= last
+        return (
+            str(self.protocol).strip().lower() in ("tcp", "6")
+            and ports is not None
+            and first <= ports[0] <= ports[1] <= last
+        )
 
     def describe(self) -> str:
         if self.all_protocols:
             return "all traffic"
         ports = self.ports
         if ports is None:
-            return f"protocol {shown(self.protocol)} ports {shown(self.from_port)}-{shown(self.to_port)}"
+            return (
+                f"protocol {shown(self.protocol)} ports"
+                f" {shown(self.from_port)}-{shown(self.to_port)}"
+            )
         span = f"port {ports[0]}" if ports[0] == ports[1] else f"ports {ports[0]}-{ports[1]}"
-        exposed = [f"{port} ({name})" for port, name in ADMIN_AND_DATA_PORTS.items() if ports[0] <= port <= ports[1]]
-        return f"{self.protocol} {span}" + (f", including admin/data ports {', '.join(exposed)}" if exposed else "")
+        exposed = [
+            f"{port} ({name})"
+            for port, name in ADMIN_AND_DATA_PORTS.items()
+            if ports[0] <= port <= ports[1]
+        ]
+        return f"{self.protocol} {span}" + (
+            f", including admin/data ports {', '.join(exposed)}" if exposed else ""
+        )
 
     @property
     def undecidable(self) -> bool:
-        return any(is_unknown(value) for value in (self.direction, self.protocol, self.from_port, self.to_port, self.action))
+        return any(
+            is_unknown(value)
+            for value in (self.direction, self.protocol, self.from_port, self.to_port, self.action)
+        )
 
 
 def _cidrs(entry: Any, *fields: str) -> tuple[str, ...]:
     return tuple(cidr for field in fields for cidr in strings(lookup(entry, field)))
 
 
-def _inline_rules(props: dict[str, Any], make: Callable[[str, str, Any], TrafficRule]) -> list[TrafficRule]:
-    return [make(f"{direction}[{index}]", direction, entry)
-            for direction in ("ingress", "egress") for index, entry in enumerate(as_list(lookup(props, direction)))]
+def _inline_rules(
+    props: dict[str, Any], make: Callable[[str, str, Any], TrafficRule]
+) -> list[TrafficRule]:
+    return [
+        make(f"{direction}[{index}]", direction, entry)
+        for direction in ("ingress", "egress")
+        for index, entry in enumerate(as_list(lookup(props, direction)))
+    ]
 
 
 def _security_group_entry(where: str, direction: Any, entry: Any) -> TrafficRule:
-    return TrafficRule(where, direction, lookup(entry, "protocol"), lookup(entry, "fromPort"), lookup(entry, "toPort"),
-                       _cidrs(entry, "cidrBlocks", "ipv6CidrBlocks"), lookup(entry, "description"))
+    return TrafficRule(
+        where,
+        direction,
+        lookup(entry, "protocol"),
+        lookup(entry, "fromPort"),
+        lookup(entry, "toPort"),
+        _cidrs(entry, "cidrBlocks", "ipv6CidrBlocks"),
+        lookup(entry, "description"),
+    )
 
 
 def _network_acl_entry(where: str, direction: Any, entry: Any) -> TrafficRule:
-    return TrafficRule(where, direction, lookup(entry, "protocol"), lookup(entry, "fromPort"), lookup(entry, "toPort"),
-                       _cidrs(entry, "cidrBlock", "ipv6CidrBlock"), action=lookup(entry, "action"))
+    return TrafficRule(
+        where,
+        direction,
+        lookup(entry, "protocol"),
+        lookup(entry, "fromPort"),
+        lookup(entry, "toPort"),
+        _cidrs(entry, "cidrBlock", "ipv6CidrBlock"),
+        action=lookup(entry, "action"),
+    )
 
 
 def traffic_rules(props: dict[str, Any], resource_type: str) -> list[TrafficRule]:
@@ -149,36 +223,69 @@ def traffic_rules(props: dict[str, Any], resource_type: str) -> list[TrafficRule
         return [_security_group_entry("", lookup(props, "type"), props)]
     if resource_type in (VPC_INGRESS_RULE, VPC_EGRESS_RULE):
         direction = "ingress" if resource_type == VPC_INGRESS_RULE else "egress"
-        return [TrafficRule("", direction, lookup(props, "ipProtocol"), lookup(props, "fromPort"), lookup(props, "toPort"),
-                            _cidrs(props, "cidrIpv4", "cidrIpv6"), lookup(props, "description"))]
+        return [
+            TrafficRule(
+                "",
+                direction,
+                lookup(props, "ipProtocol"),
+                lookup(props, "fromPort"),
+                lookup(props, "toPort"),
+                _cidrs(props, "cidrIpv4", "cidrIpv6"),
+                lookup(props, "description"),
+            )
+        ]
     if resource_type in (NETWORK_ACL, DEFAULT_NETWORK_ACL):
         return _inline_rules(props, _network_acl_entry)
     if resource_type == NETWORK_ACL_RULE:
         egress = lookup(props, "egress")
         direction = egress if is_unknown(egress) else ("egress" if is_true(egress) else "ingress")
-        return [TrafficRule("", direction, lookup(props, "protocol"), lookup(props, "fromPort"), lookup(props, "toPort"),
-                            _cidrs(props, "cidrBlock", "ipv6CidrBlock"), action=lookup(props, "ruleAction"))]
+        return [
+            TrafficRule(
+                "",
+                direction,
+                lookup(props, "protocol"),
+                lookup(props, "fromPort"),
+                lookup(props, "toPort"),
+                _cidrs(props, "cidrBlock", "ipv6CidrBlock"),
+                action=lookup(props, "ruleAction"),
+            )
+        ]
     return []
 
 
-def _public_rules(props: dict[str, Any], resource_type: str, direction: str) -> Iterator[TrafficRule]:
+def _public_rules(
+    props: dict[str, Any], resource_type: str, direction: str
+) -> Iterator[TrafficRule]:
     for rule in traffic_rules(props, resource_type):
-        if rule.direction == direction and not rule.undecidable and rule.public_cidrs \
-                and str(rule.action).strip().lower() == "allow":
+        if (
+            rule.direction == direction
+            and not rule.undecidable
+            and rule.public_cidrs
+            and str(rule.action).strip().lower() == "allow"
+        ):
             yield rule
 
 
 # --- security groups ----------------------------------------------------------------------------
 
+
 def _is_public_web_listener_port(rule: TrafficRule) -> bool:
     ports = rule.ports
-    return ports is not None and ports[0] == ports[1] and ports[0] in PUBLIC_WEB_PORTS and rule.is_tcp_within(*ports)
+    return (
+        ports is not None
+        and ports[0] == ports[1]
+        and ports[0] in PUBLIC_WEB_PORTS
+        and rule.is_tcp_within(*ports)
+    )
 
 
 def _public_ingress_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     for rule in _public_rules(props, args.resource_type, "ingress"):
         if not _is_public_web_listener_port(rule):
-            yield f"{rule.label}allows {rule.describe()} from {', '.join(rule.public_cidrs)}; only TCP 80/443 may be public"
+            yield (
+                f"{rule.label}allows {rule.describe()} from {', '.join(rule.public_cidrs)}; only"
+                " TCP 80/443 may be public"
+            )
 
 
 def _public_egress_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -204,37 +311,53 @@ def _rule_description_findings(props: dict[str, Any], args: Any) -> Iterator[str
 
 def _default_group_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     for rule in traffic_rules(props, args.resource_type):
-        yield f"{rule.where} allows {rule.describe()}; the default security group must allow nothing"
+        yield (
+            f"{rule.where} allows {rule.describe()}; the default security group must allow nothing"
+        )
 
 
 # --- network ACLs -------------------------------------------------------------------------------
+
 
 def _acl_all_ports_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     """Any allowed all-protocol entry, whatever its direction or CIDR (Trivy's AVD-AWS-0102)."""
     for rule in traffic_rules(props, args.resource_type):
         if rule.all_protocols and str(rule.action).strip().lower() == "allow":
             towards = "to" if rule.direction == "egress" else "from"
-            yield f"{rule.label}allows all protocols and ports {towards} {', '.join(rule.cidrs) or 'its CIDR'}"
+            yield (
+                f"{rule.label}allows all protocols and ports {towards}"
+                f" {', '.join(rule.cidrs) or 'its CIDR'}"
+            )
 
 
 def _acl_public_ingress_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     for rule in _public_rules(props, args.resource_type, "ingress"):
-        if rule.all_protocols or _is_public_web_listener_port(rule) or rule.is_tcp_within(*EPHEMERAL_PORTS):
+        if (
+            rule.all_protocols
+            or _is_public_web_listener_port(rule)
+            or rule.is_tcp_within(*EPHEMERAL_PORTS)
+        ):
             continue  # all-protocol entries are `aws-ec2-no-excessive-port-access`'s
         yield f"{rule.label}allows {rule.describe()} from {', '.join(rule.public_cidrs)}"
 
 
 # --- VPCs, subnets, flow logs -------------------------------------------------------------------
 
+
 def _default_vpc_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    yield "the program manages the account's default VPC; build a dedicated VPC with private subnets instead"
+    yield (
+        "the program manages the account's default VPC; build a dedicated VPC with private subnets"
+        " instead"
+    )
 
 
 def _public_subnet_ip_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     value = lookup(props, "mapPublicIpOnLaunch")
     # default subnets hand out public IPs unless told otherwise
     if is_true(value) or (args.resource_type == DEFAULT_SUBNET and value is None):
-        yield f"mapPublicIpOnLaunch is {shown(value)}: every instance launched here gets a public IP"
+        yield (
+            f"mapPublicIpOnLaunch is {shown(value)}: every instance launched here gets a public IP"
+        )
 
 
 def _vpcs_without_flow_logs(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
@@ -249,6 +372,7 @@ def _vpcs_without_flow_logs(args: StackValidationArgs) -> Iterator[tuple[Any, st
 
 
 # --- load balancers -----------------------------------------------------------------------------
+
 
 def _drop_invalid_headers_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if lookup(props, "loadBalancerType") not in (None, "application"):
@@ -265,7 +389,10 @@ def _internet_facing_findings(props: dict[str, Any], args: Any) -> Iterator[str]
 def _redirects_to_https(actions: Any) -> bool:
     actions = as_list(actions)
     return bool(actions) and all(
-        lookup(action, "type") == "redirect" and str(lookup(action, "redirect", "protocol")).upper() == "HTTPS" for action in actions)
+        lookup(action, "type") == "redirect"
+        and str(lookup(action, "redirect", "protocol")).upper() == "HTTPS"
+        for action in actions
+    )
 
 
 def _listener_protocol(props: dict[str, Any]) -> Any:
@@ -277,13 +404,24 @@ def _plain_http_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == CLASSIC_LOAD_BALANCER:
         for index, listener in enumerate(as_list(lookup(props, "listeners"))):
             if str(lookup(listener, "lbProtocol")).upper() == "HTTP":
-                yield f"listeners[{index}].lbProtocol is 'http' on port {shown(lookup(listener, 'lbPort'))}"
+                yield (
+                    f"listeners[{index}].lbProtocol is 'http' on port"
+                    f" {shown(lookup(listener, 'lbPort'))}"
+                )
         return
     protocol, actions = _listener_protocol(props), lookup(props, "defaultActions")
-    if is_unknown(protocol) or is_unknown(actions) or str(protocol).upper() != "HTTP" or _redirects_to_https(actions):
+    if (
+        is_unknown(protocol)
+        or is_unknown(actions)
+        or str(protocol).upper() != "HTTP"
+        or _redirects_to_https(actions)
+    ):
         return
     kinds = [lookup(action, "type") for action in as_list(actions)]
-    yield f"protocol is {protocol!r} on port {shown(lookup(props, 'port'))} and defaultActions {kinds} do not all redirect to HTTPS"
+    yield (
+        f"protocol is {protocol!r} on port {shown(lookup(props, 'port'))} and defaultActions"
+        f" {kinds} do not all redirect to HTTPS"
+    )
 
 
 def _tls_policy_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -295,6 +433,7 @@ def _tls_policy_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 
 
 # --- CloudFront ---------------------------------------------------------------------------------
+
 
 def _cloudfront_logging_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     bucket = lookup(props, "loggingConfig", "bucket")
@@ -310,8 +449,10 @@ def _cloudfront_waf_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 
 def _cloudfront_https_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     behaviors = [("defaultCacheBehavior", lookup(props, "defaultCacheBehavior"))]
-    behaviors += [(f"orderedCacheBehaviors[{index}]", behavior)
-                  for index, behavior in enumerate(as_list(lookup(props, "orderedCacheBehaviors")))]
+    behaviors += [
+        (f"orderedCacheBehaviors[{index}]", behavior)
+        for index, behavior in enumerate(as_list(lookup(props, "orderedCacheBehaviors")))
+    ]
     for where, behavior in behaviors:
         policy = lookup(behavior, "viewerProtocolPolicy")
         if policy == "allow-all":
@@ -330,161 +471,258 @@ def _cloudfront_tls_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 POLICIES: list = [
     resource_rule(
         name="aws-ec2-no-public-ingress-sgr",
-        description="Security groups admit public CIDRs only on TCP 80/443 (the ALB); never admin/data ports or all traffic.",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=SECURITY_GROUP_RULE_TYPES,
-        remediation="replace `cidr_blocks`/`ipv6_cidr_blocks` (aws.ec2.SecurityGroup ingress, aws.ec2.SecurityGroupRule) or "
-                    "`cidr_ipv4`/`cidr_ipv6` (aws.vpc.SecurityGroupIngressRule) with the VPC CIDR or "
-                    "`referenced_security_group_id`/`source_security_group_id`. Only TCP 80 and 443 (from_port == to_port) "
-                    "may be open to 0.0.0.0/0 or ::/0, for the ALB; port 80 must only redirect to HTTPS.",
+        description=(
+            "Security groups admit public CIDRs only on TCP 80/443 (the ALB); never admin/data"
+            " ports or all traffic."
+        ),
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=SECURITY_GROUP_RULE_TYPES,
+        remediation=(
+            "replace `cidr_blocks`/`ipv6_cidr_blocks` (aws.ec2.SecurityGroup ingress,"
+            " aws.ec2.SecurityGroupRule) or `cidr_ipv4`/`cidr_ipv6`"
+            " (aws.vpc.SecurityGroupIngressRule) with the VPC CIDR or"
+            " `referenced_security_group_id`/`source_security_group_id`. Only TCP 80 and 443"
+            " (from_port == to_port) may be open to 0.0.0.0/0 or ::/0, for the ALB; port 80 must"
+            " only redirect to HTTPS."
+        ),
         trivy_ids=["AVD-AWS-0107"],
         check=with_plain_props(_public_ingress_findings),
     ),
     resource_rule(
         name="aws-ec2-no-public-egress-sgr",
-        description="Security groups do not allow egress to public CIDRs (advisory: nodes reach AWS APIs through NAT).",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.ADVISORY, resource_types=SECURITY_GROUP_RULE_TYPES,
-        remediation="narrow egress `cidr_blocks`/`cidr_ipv4` to the VPC CIDR, VPC endpoints' prefix lists "
-                    "(`prefix_list_ids`/`prefix_list_id`) or the ports actually needed (443).",
+        description=(
+            "Security groups do not allow egress to public CIDRs (advisory: nodes reach AWS APIs"
+            " through NAT)."
+        ),
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=SECURITY_GROUP_RULE_TYPES,
+        remediation=(
+            "narrow egress `cidr_blocks`/`cidr_ipv4` to the VPC CIDR, VPC endpoints' prefix lists "
+            "(`prefix_list_ids`/`prefix_list_id`) or the ports actually needed (443)."
+        ),
         trivy_ids=["AVD-AWS-0104"],
         check=with_plain_props(_public_egress_findings),
     ),
     resource_rule(
         name="aws-ec2-add-description-to-security-group",
         description="Security groups (including those ElastiCache uses) say what they are for.",
-        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY, resource_types=[SECURITY_GROUP],
-        remediation="set `description` on aws.ec2.SecurityGroup (not the provider default 'Managed by Pulumi'). ElastiCache "
-                    "security groups (EC2-Classic) no longer exist; caches use these VPC security groups.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[SECURITY_GROUP],
+        remediation=(
+            "set `description` on aws.ec2.SecurityGroup (not the provider default 'Managed by"
+            " Pulumi'). ElastiCache security groups (EC2-Classic) no longer exist; caches use these"
+            " VPC security groups."
+        ),
         trivy_ids=["AVD-AWS-0099", "AVD-AWS-0049"],
         check=with_plain_props(_group_description_findings),
     ),
     resource_rule(
         name="aws-ec2-add-description-to-security-group-rule",
         description="Every security group rule says why it exists.",
-        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY, resource_types=SECURITY_GROUP_RULE_TYPES,
-        remediation="set `description` on each `ingress`/`egress` entry of aws.ec2.SecurityGroup, on "
-                    "aws.ec2.SecurityGroupRule and on aws.vpc.SecurityGroupIngressRule/EgressRule.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=SECURITY_GROUP_RULE_TYPES,
+        remediation=(
+            "set `description` on each `ingress`/`egress` entry of aws.ec2.SecurityGroup, on "
+            "aws.ec2.SecurityGroupRule and on aws.vpc.SecurityGroupIngressRule/EgressRule."
+        ),
         trivy_ids=["AVD-AWS-0124"],
         check=with_plain_props(_rule_description_findings),
     ),
     resource_rule(
         name="aws-ec2-restrict-all-in-default-sg",
         description="The VPC's default security group allows no traffic.",
-        severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY, resource_types=[DEFAULT_SECURITY_GROUP],
-        remediation="declare aws.ec2.DefaultSecurityGroup with no `ingress` and no `egress` so it strips the defaults; "
-                    "attach purpose-made security groups instead.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[DEFAULT_SECURITY_GROUP],
+        remediation=(
+            "declare aws.ec2.DefaultSecurityGroup with no `ingress` and no `egress` so it strips"
+            " the defaults; attach purpose-made security groups instead."
+        ),
         trivy_ids=["AVD-AWS-0173"],
         check=with_plain_props(_default_group_findings),
     ),
     resource_rule(
         name="aws-ec2-no-excessive-port-access",
         description="Network ACL entries never allow all protocols and ports, in either direction.",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=NETWORK_ACL_TYPES,
-        remediation="set `protocol='tcp'` with `from_port`/`to_port` (aws.ec2.NetworkAcl ingress entries, "
-                    "aws.ec2.NetworkAclRule) instead of protocol '-1', or `action`/`rule_action='deny'`.",
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=NETWORK_ACL_TYPES,
+        remediation=(
+            "set `protocol='tcp'` with `from_port`/`to_port` (aws.ec2.NetworkAcl ingress entries, "
+            "aws.ec2.NetworkAclRule) instead of protocol '-1', or `action`/`rule_action='deny'`."
+        ),
         trivy_ids=["AVD-AWS-0102"],
         check=with_plain_props(_acl_all_ports_findings),
     ),
     resource_rule(
         name="aws-ec2-no-public-ingress-acl",
-        description="Network ACLs admit public CIDRs only on TCP 80/443 and the ephemeral reply ports 1024-65535.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=NETWORK_ACL_TYPES,
-        remediation="narrow `cidr_block`/`ipv6_cidr_block` or the ports of aws.ec2.NetworkAcl ingress entries and "
-                    "aws.ec2.NetworkAclRule (`egress=False`); keep public ingress to TCP 80, 443 and 1024-65535.",
+        description=(
+            "Network ACLs admit public CIDRs only on TCP 80/443 and the ephemeral reply ports"
+            " 1024-65535."
+        ),
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=NETWORK_ACL_TYPES,
+        remediation=(
+            "narrow `cidr_block`/`ipv6_cidr_block` or the ports of aws.ec2.NetworkAcl ingress"
+            " entries and aws.ec2.NetworkAclRule (`egress=False`); keep public ingress to TCP 80,"
+            " 443 and 1024-65535."
+        ),
         trivy_ids=["AVD-AWS-0105"],
         check=with_plain_props(_acl_public_ingress_findings),
     ),
     resource_rule(
         name="aws-ec2-no-default-vpc",
         description="The program does not adopt and use the account's default VPC.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.ADVISORY, resource_types=[DEFAULT_VPC],
-        remediation="remove aws.ec2.DefaultVpc and place resources in the program's own aws.ec2.Vpc.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[DEFAULT_VPC],
+        remediation=(
+            "remove aws.ec2.DefaultVpc and place resources in the program's own aws.ec2.Vpc."
+        ),
         trivy_ids=["AVD-AWS-0101"],
         check=with_plain_props(_default_vpc_findings),
     ),
     resource_rule(
         name="aws-ec2-no-public-ip-subnet",
-        description="Subnets do not auto-assign public IPs (NAT gateways and ALBs get theirs explicitly).",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[SUBNET, DEFAULT_SUBNET],
-        remediation="set `map_public_ip_on_launch=False` on aws.ec2.Subnet / aws.ec2.DefaultSubnet.",
+        description=(
+            "Subnets do not auto-assign public IPs (NAT gateways and ALBs get theirs explicitly)."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[SUBNET, DEFAULT_SUBNET],
+        remediation=(
+            "set `map_public_ip_on_launch=False` on aws.ec2.Subnet / aws.ec2.DefaultSubnet."
+        ),
         trivy_ids=["AVD-AWS-0164"],
         check=with_plain_props(_public_subnet_ip_findings),
     ),
     stack_rule(
         name="aws-ec2-require-vpc-flow-logs-for-all-vpcs",
         description="Every VPC has a flow log.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[VPC, FLOW_LOG],
-        remediation="add an aws.ec2.FlowLog with `vpc_id=vpc.id`, `traffic_type='ALL'` and a `log_destination` "
-                    "(CloudWatch log group with `iam_role_arn`, or S3).",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[VPC, FLOW_LOG],
+        remediation=(
+            "add an aws.ec2.FlowLog with `vpc_id=vpc.id`, `traffic_type='ALL'` and a"
+            " `log_destination` (CloudWatch log group with `iam_role_arn`, or S3)."
+        ),
         trivy_ids=["AVD-AWS-0178"],
         check=_vpcs_without_flow_logs,
     ),
     resource_rule(
         name="aws-elb-drop-invalid-headers",
         description="Application load balancers drop invalid HTTP header fields.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.ADVISORY, resource_types=LOAD_BALANCERS,
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
         remediation="set `drop_invalid_header_fields=True` on aws.lb.LoadBalancer.",
         trivy_ids=["AVD-AWS-0052"],
         check=with_plain_props(_drop_invalid_headers_findings),
     ),
     resource_rule(
         name="aws-elb-alb-not-public",
-        description="Load balancers are internal unless they are the reviewed internet edge (advisory).",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.ADVISORY, resource_types=[*LOAD_BALANCERS, CLASSIC_LOAD_BALANCER],
-        remediation="set `internal=True` on aws.lb.LoadBalancer / aws.elb.LoadBalancer; the public edge ALB (behind WAF) "
-                    "stays internet-facing and carries a dated policy exemption naming its reason.",
+        description=(
+            "Load balancers are internal unless they are the reviewed internet edge (advisory)."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[*LOAD_BALANCERS, CLASSIC_LOAD_BALANCER],
+        remediation=(
+            "set `internal=True` on aws.lb.LoadBalancer / aws.elb.LoadBalancer; the public edge ALB"
+            " (behind WAF) stays internet-facing and carries a dated policy exemption naming its"
+            " reason."
+        ),
         trivy_ids=["AVD-AWS-0053"],
         check=with_plain_props(_internet_facing_findings),
     ),
     resource_rule(
         name="aws-elb-http-not-used",
-        description="Load balancer listeners serve HTTPS; a plain HTTP listener only redirects to HTTPS.",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=[*LISTENERS, CLASSIC_LOAD_BALANCER],
-        remediation="set `protocol='HTTPS'` with `certificate_arn` on aws.lb.Listener, or keep port 80 with "
-                    "`default_actions=[{'type': 'redirect', 'redirect': {'protocol': 'HTTPS', 'port': '443', "
-                    "'status_code': 'HTTP_301'}}]`; classic aws.elb.LoadBalancer `listeners[].lb_protocol='https'`.",
+        description=(
+            "Load balancer listeners serve HTTPS; a plain HTTP listener only redirects to HTTPS."
+        ),
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[*LISTENERS, CLASSIC_LOAD_BALANCER],
+        remediation=(
+            "set `protocol='HTTPS'` with `certificate_arn` on aws.lb.Listener, or keep port 80 with"
+            " `default_actions=[{'type': 'redirect', 'redirect': {'protocol': 'HTTPS', 'port':"
+            " '443', 'status_code': 'HTTP_301'}}]`; classic aws.elb.LoadBalancer"
+            " `listeners[].lb_protocol='https'`."
+        ),
         trivy_ids=["AVD-AWS-0054"],
         check=with_plain_props(_plain_http_findings),
     ),
     resource_rule(
         name="aws-elb-use-secure-tls-policy",
         description="HTTPS/TLS listeners use a TLS 1.2+ security policy.",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=LISTENERS,
-        remediation="set `ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06'` (or another TLS13-1-2/FS-1-2 policy) on "
-                    "aws.lb.Listener.",
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=LISTENERS,
+        remediation=(
+            "set `ssl_policy='ELBSecurityPolicy-TLS13-1-2-2021-06'` (or another TLS13-1-2/FS-1-2"
+            " policy) on aws.lb.Listener."
+        ),
         trivy_ids=["AVD-AWS-0047"],
         check=with_plain_props(_tls_policy_findings),
     ),
     resource_rule(
         name="aws-cloudfront-enable-logging",
         description="CloudFront distributions write access logs.",
-        severity=Severity.MEDIUM, enforcement=EnforcementLevel.ADVISORY, resource_types=[CLOUDFRONT_DISTRIBUTION],
-        remediation="set `logging_config={'bucket': logs_bucket.bucket_domain_name}` on aws.cloudfront.Distribution.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[CLOUDFRONT_DISTRIBUTION],
+        remediation=(
+            "set `logging_config={'bucket': logs_bucket.bucket_domain_name}` on"
+            " aws.cloudfront.Distribution."
+        ),
         trivy_ids=["AVD-AWS-0010"],
         check=with_plain_props(_cloudfront_logging_findings),
     ),
     resource_rule(
         name="aws-cloudfront-enable-waf",
         description="CloudFront distributions are protected by a WAF web ACL.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.ADVISORY, resource_types=[CLOUDFRONT_DISTRIBUTION],
-        remediation="set `web_acl_id` to an aws.wafv2.WebAcl (scope CLOUDFRONT) ARN on aws.cloudfront.Distribution.",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[CLOUDFRONT_DISTRIBUTION],
+        remediation=(
+            "set `web_acl_id` to an aws.wafv2.WebAcl (scope CLOUDFRONT) ARN on"
+            " aws.cloudfront.Distribution."
+        ),
         trivy_ids=["AVD-AWS-0011"],
         check=with_plain_props(_cloudfront_waf_findings),
     ),
     resource_rule(
         name="aws-cloudfront-enforce-https",
         description="CloudFront cache behaviors never serve plain HTTP.",
-        severity=Severity.CRITICAL, enforcement=EnforcementLevel.MANDATORY, resource_types=[CLOUDFRONT_DISTRIBUTION],
-        remediation="set `viewer_protocol_policy='redirect-to-https'` (or 'https-only') in `default_cache_behavior` and "
-                    "every `ordered_cache_behaviors` entry of aws.cloudfront.Distribution.",
+        severity=Severity.CRITICAL,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[CLOUDFRONT_DISTRIBUTION],
+        remediation=(
+            "set `viewer_protocol_policy='redirect-to-https'` (or 'https-only') in"
+            " `default_cache_behavior` and every `ordered_cache_behaviors` entry of"
+            " aws.cloudfront.Distribution."
+        ),
         trivy_ids=["AVD-AWS-0012"],
         check=with_plain_props(_cloudfront_https_findings),
     ),
     resource_rule(
         name="aws-cloudfront-use-secure-tls-policy",
-        description="CloudFront distributions with their own certificate accept TLS 1.2 (2021 ciphers) or newer only.",
-        severity=Severity.HIGH, enforcement=EnforcementLevel.MANDATORY, resource_types=[CLOUDFRONT_DISTRIBUTION],
-        remediation="set `viewer_certificate={'acm_certificate_arn': ..., 'ssl_support_method': 'sni-only', "
-                    "'minimum_protocol_version': 'TLSv1.2_2021'}` on aws.cloudfront.Distribution.",
+        description=(
+            "CloudFront distributions with their own certificate accept TLS 1.2 (2021 ciphers) or"
+            " newer only."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[CLOUDFRONT_DISTRIBUTION],
+        remediation=(
+            "set `viewer_certificate={'acm_certificate_arn': ..., 'ssl_support_method': 'sni-only',"
+            " 'minimum_protocol_version': 'TLSv1.2_2021'}` on aws.cloudfront.Distribution."
+        ),
         trivy_ids=["AVD-AWS-0013"],
         check=with_plain_props(_cloudfront_tls_findings),
     ),

@@ -1,4 +1,5 @@
-"""Disaster-recovery routing: weighted Route53 records that can actually move traffic between regions.
+"""Disaster-recovery routing: weighted Route53 records that can actually move traffic between
+regions.
 
 On-call engineers shift traffic by changing record weights in stack config. That works only
 if every weighted record is health checked (so Route53 stops sending to a dead region on its
@@ -9,13 +10,22 @@ and distinct set identifiers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from policies.rule import stack_rule
-from policies.rules.values import as_list, as_mapping, identities, is_true, is_unknown, lookup, refers_to
+from policies.rules.values import (
+    as_list,
+    as_mapping,
+    identities,
+    is_true,
+    is_unknown,
+    lookup,
+    refers_to,
+)
 
 MANDATORY = EnforcementLevel.MANDATORY
 
@@ -34,7 +44,9 @@ class WeightedRecord:
 
     @property
     def group(self) -> tuple[str, str, str] | None:
-        """(zone, name, type) that makes records one weighted group; None while any part is unknown."""
+        """(zone, name, type) that makes records one weighted group; None while any part is
+        unknown.
+        """
         zone = self.props.get("zoneId")
         if is_unknown(zone):
             zone_dependencies = (self.resource.property_dependencies or {}).get("zoneId") or []
@@ -47,7 +59,10 @@ class WeightedRecord:
 
     @property
     def label(self) -> str:
-        return f"weighted record {self.props.get('name')!r} ({self.props.get('type')}, set {self.props.get('setIdentifier')!r})"
+        return (
+            f"weighted record {self.props.get('name')!r} ({self.props.get('type')}, set"
+            f" {self.props.get('setIdentifier')!r})"
+        )
 
 
 def weighted_records(args: StackValidationArgs) -> list[WeightedRecord]:
@@ -57,24 +72,44 @@ def weighted_records(args: StackValidationArgs) -> list[WeightedRecord]:
         if resource.resource_type != RECORD:
             continue
         props = as_mapping(resource.props)
-        policies = as_list(props.get("weightedRoutingPolicies")) + as_list(props.get("weightedRoutingPolicy"))
+        policies = as_list(props.get("weightedRoutingPolicies")) + as_list(
+            props.get("weightedRoutingPolicy")
+        )
         if policies:
-            found.append(WeightedRecord(resource, props, [lookup(policy, "weight") for policy in policies]))
+            found.append(
+                WeightedRecord(resource, props, [lookup(policy, "weight") for policy in policies])
+            )
     return found
 
 
 def _health_check_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
-    health_checks = [resource for resource in args.resources if resource.resource_type == HEALTH_CHECK]
+    health_checks = [
+        resource for resource in args.resources if resource.resource_type == HEALTH_CHECK
+    ]
     for record in weighted_records(args):
         check_id = record.props.get("healthCheckId")
         if is_unknown(check_id):
             continue
         if not check_id:
-            yield record.resource, f"{record.label} has no healthCheckId, so Route53 keeps sending traffic to a failed region"
+            yield (
+                record.resource,
+                (
+                    f"{record.label} has no healthCheckId, so Route53 keeps sending traffic to a"
+                    " failed region"
+                ),
+            )
             continue
         for health_check in health_checks:
-            if is_true(lookup(health_check.props, "disabled")) and refers_to(record.resource, "healthCheckId", health_check, identities(health_check)):
-                yield record.resource, f"{record.label} uses health check {health_check.name!r}, which is disabled (always healthy)"
+            if is_true(lookup(health_check.props, "disabled")) and refers_to(
+                record.resource, "healthCheckId", health_check, identities(health_check)
+            ):
+                yield (
+                    record.resource,
+                    (
+                        f"{record.label} uses health check {health_check.name!r}, which is disabled"
+                        " (always healthy)"
+                    ),
+                )
 
 
 def _ttl_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
@@ -85,7 +120,13 @@ def _ttl_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
         except (TypeError, ValueError):
             continue
         if seconds > MAX_WEIGHTED_TTL_SECONDS:
-            yield record.resource, f"{record.label} has ttl {seconds}; at most {MAX_WEIGHTED_TTL_SECONDS} s lets a weight change take effect quickly"
+            yield (
+                record.resource,
+                (
+                    f"{record.label} has ttl {seconds}; at most {MAX_WEIGHTED_TTL_SECONDS} s lets a"
+                    " weight change take effect quickly"
+                ),
+            )
 
 
 def _groups(args: StackValidationArgs) -> dict[tuple[str, str, str], list[WeightedRecord]]:
@@ -103,7 +144,13 @@ def _zero_weight_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str]
             continue
         if all(weight == 0 for weight in weights):
             for record in records:
-                yield record.resource, f"every weight of weighted group {name!r} ({record_type}) is 0: {[r.resource.name for r in records]}"
+                yield (
+                    record.resource,
+                    (
+                        f"every weight of weighted group {name!r} ({record_type}) is 0:"
+                        f" {[r.resource.name for r in records]}"
+                    ),
+                )
 
 
 def _duplicate_set_identifier_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
@@ -116,21 +163,35 @@ def _duplicate_set_identifier_findings(args: StackValidationArgs) -> Iterator[tu
         for identifier, same in by_identifier.items():
             if len(same) > 1:
                 for record in same:
-                    yield record.resource, f"setIdentifier {identifier!r} is used by {[r.resource.name for r in same]} in weighted group {name!r} ({record_type})"
+                    yield (
+                        record.resource,
+                        (
+                            f"setIdentifier {identifier!r} is used by"
+                            f" {[r.resource.name for r in same]} in weighted group {name!r}"
+                            f" ({record_type})"
+                        ),
+                    )
 
 
 WEIGHTED_HEALTH_CHECK = stack_rule(
     name="aws-route53-weighted-record-health-check",
     description="Every weighted record has an enabled Route53 health check.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=(RECORD, HEALTH_CHECK),
-    remediation="set `health_check_id` on aws.route53.Record to an aws.route53.HealthCheck of that region's endpoint (not `disabled`)",
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=(RECORD, HEALTH_CHECK),
+    remediation=(
+        "set `health_check_id` on aws.route53.Record to an aws.route53.HealthCheck of that region's"
+        " endpoint (not `disabled`)"
+    ),
     check=_health_check_findings,
 )
 
 WEIGHTED_TTL = stack_rule(
     name="aws-route53-weighted-record-low-ttl",
     description=f"Weighted records have a TTL of at most {MAX_WEIGHTED_TTL_SECONDS} seconds.",
-    severity=Severity.MEDIUM, enforcement=MANDATORY, resource_types=(RECORD,),
+    severity=Severity.MEDIUM,
+    enforcement=MANDATORY,
+    resource_types=(RECORD,),
     remediation=f"set `ttl` on aws.route53.Record to {MAX_WEIGHTED_TTL_SECONDS} or less",
     check=_ttl_findings,
 )
@@ -138,17 +199,31 @@ WEIGHTED_TTL = stack_rule(
 WEIGHTED_GROUP_TRAFFIC = stack_rule(
     name="aws-route53-weighted-group-not-all-zero",
     description="A weighted group (same zone, name and type) gives some record a non-zero weight.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=(RECORD,),
-    remediation="give at least one aws.route53.Record of the group `weighted_routing_policies=[{\"weight\": N}]` with N > 0",
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=(RECORD,),
+    remediation=(
+        'give at least one aws.route53.Record of the group `weighted_routing_policies=[{"weight":'
+        " N}]` with N > 0"
+    ),
     check=_zero_weight_findings,
 )
 
 WEIGHTED_GROUP_UNIQUE_IDS = stack_rule(
     name="aws-route53-weighted-group-unique-set-identifier",
     description="Records of one weighted group have distinct set identifiers.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=(RECORD,),
-    remediation="give each aws.route53.Record of the group its own `set_identifier` (e.g. the region name)",
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=(RECORD,),
+    remediation=(
+        "give each aws.route53.Record of the group its own `set_identifier` (e.g. the region name)"
+    ),
     check=_duplicate_set_identifier_findings,
 )
 
-POLICIES: list = [WEIGHTED_HEALTH_CHECK, WEIGHTED_TTL, WEIGHTED_GROUP_TRAFFIC, WEIGHTED_GROUP_UNIQUE_IDS]
+POLICIES: list = [
+    WEIGHTED_HEALTH_CHECK,
+    WEIGHTED_TTL,
+    WEIGHTED_GROUP_TRAFFIC,
+    WEIGHTED_GROUP_UNIQUE_IDS,
+]

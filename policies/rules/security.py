@@ -8,13 +8,24 @@ including `aws.iam.get_policy_document(...).json`.
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
-    as_list, attached, iam_document, identities, is_aws_managed_key, is_true, is_unknown, lookup, statements, strings, with_plain_props,
+    as_list,
+    attached,
+    iam_document,
+    identities,
+    is_aws_managed_key,
+    is_true,
+    is_unknown,
+    lookup,
+    statements,
+    strings,
+    with_plain_props,
 )
 
 ADVISORY = EnforcementLevel.ADVISORY
@@ -31,13 +42,18 @@ ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 USER_POLICY_ATTACHMENT = "aws:iam/userPolicyAttachment:UserPolicyAttachment"
 GROUP_POLICY_ATTACHMENT = "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"
 POLICY_ATTACHMENT = "aws:iam/policyAttachment:PolicyAttachment"
-PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"
+PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"  # noqa: S105 -- a type
 KMS_KEY = "aws:kms/key:Key"
-SECRET = "aws:secretsmanager/secret:Secret"
+SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 -- a resource type, not a secret
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE)
-ATTACHMENT_TYPES = (ROLE_POLICY_ATTACHMENT, USER_POLICY_ATTACHMENT, GROUP_POLICY_ATTACHMENT, POLICY_ATTACHMENT)
+ATTACHMENT_TYPES = (
+    ROLE_POLICY_ATTACHMENT,
+    USER_POLICY_ATTACHMENT,
+    GROUP_POLICY_ATTACHMENT,
+    POLICY_ATTACHMENT,
+)
 
 ADMIN_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 """AWS managed policies that hand out the account (or the means to take it)."""
@@ -49,7 +65,9 @@ PASSED_TO_SERVICE_KEY = "iam:passedtoservice"
 
 
 def identity_documents(props: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """(where, document) for each identity policy a resource carries: `policy`, or a role's inline policies."""
+    """(where, document) for each identity policy a resource carries: `policy`, or a role's inline
+    policies.
+    """
     found = []
     document = iam_document(props.get("policy"))
     if document is not None:
@@ -63,7 +81,11 @@ def identity_documents(props: Mapping[str, Any]) -> list[tuple[str, dict[str, An
 
 def _statement_label(where: str, index: int, statement: Mapping[str, Any]) -> str:
     sid = statement.get("Sid")
-    return f"{where} statement {sid!r}" if isinstance(sid, str) and sid else f"{where} statement #{index}"
+    return (
+        f"{where} statement {sid!r}"
+        if isinstance(sid, str) and sid
+        else f"{where} statement #{index}"
+    )
 
 
 def _is_allow(statement: Mapping[str, Any]) -> bool:
@@ -75,11 +97,15 @@ def _action_matches(pattern: str, action: str) -> bool:
 
 
 def allows_action(statement: Mapping[str, Any], action: str) -> bool:
-    """Whether an Allow statement grants `action` (wildcards in Action, or an Allow NotAction that does not exclude it)."""
+    """Whether an Allow statement grants `action` (wildcards in Action, or an Allow NotAction that
+    does not exclude it).
+    """
     if not _is_allow(statement):
         return False
     if "NotAction" in statement:
-        return not any(_action_matches(pattern, action) for pattern in strings(statement.get("NotAction")))
+        return not any(
+            _action_matches(pattern, action) for pattern in strings(statement.get("NotAction"))
+        )
     return any(_action_matches(pattern, action) for pattern in strings(statement.get("Action")))
 
 
@@ -105,8 +131,10 @@ def _condition_keys(statement: Mapping[str, Any]) -> set[str]:
 
 def _denied_in_document(props: Mapping[str, Any], action: str) -> bool:
     return any(
-        str(statement.get("Effect", "")).lower() == "deny" and any(_action_matches(pattern, action) for pattern in strings(statement.get("Action")))
-        for _, document in identity_documents(props) for statement in statements(document)
+        str(statement.get("Effect", "")).lower() == "deny"
+        and any(_action_matches(pattern, action) for pattern in strings(statement.get("Action")))
+        for _, document in identity_documents(props)
+        for statement in statements(document)
     )
 
 
@@ -118,9 +146,16 @@ def _wildcard_grants(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
         if not on_all_resources(statement):
             continue
         if "NotAction" in statement:
-            yield f"{label} allows everything except NotAction {strings(statement.get('NotAction'))} on Resource '*'"
+            yield (
+                f"{label} allows everything except NotAction {strings(statement.get('NotAction'))}"
+                " on Resource '*'"
+            )
             continue
-        wildcards = [action for action in strings(statement.get("Action")) if action == "*" or action.endswith(":*")]
+        wildcards = [
+            action
+            for action in strings(statement.get("Action"))
+            if action == "*" or action.endswith(":*")
+        ]
         if wildcards:
             yield f"{label} allows {wildcards} on Resource '*'"
 
@@ -128,8 +163,15 @@ def _wildcard_grants(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
 def _unrestricted_pass_role(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     for label, statement in _allow_statements(props):
         if allows_action(statement, "iam:PassRole") and on_all_resources(statement):
-            restricted = " (iam:PassedToService limits the service, not the role)" if PASSED_TO_SERVICE_KEY in _condition_keys(statement) else ""
-            yield f"{label} allows iam:PassRole via {strings(statement.get('Action')) or 'NotAction'} on Resource '*'{restricted}"
+            restricted = (
+                " (iam:PassedToService limits the service, not the role)"
+                if PASSED_TO_SERVICE_KEY in _condition_keys(statement)
+                else ""
+            )
+            yield (
+                f"{label} allows iam:PassRole via {strings(statement.get('Action')) or 'NotAction'}"
+                f" on Resource '*'{restricted}"
+            )
 
 
 def _s3_full_access(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
@@ -138,13 +180,23 @@ def _s3_full_access(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     for label, statement in _allow_statements(props):
         full = [action for action in strings(statement.get("Action")) if action.lower() == "s3:*"]
         if full:
-            yield f"{label} allows {full[0]!r} on {strings(statement.get('Resource')) or 'NotResource'}"
+            yield (
+                f"{label} allows {full[0]!r} on"
+                f" {strings(statement.get('Resource')) or 'NotResource'}"
+            )
 
 
 def _s3_read_write_everywhere(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     for label, statement in _allow_statements(props):
-        if on_all_resources(statement) and allows_action(statement, "s3:GetObject") and allows_action(statement, "s3:PutObject"):
-            yield f"{label} allows both s3:Get* and s3:Put* (actions {strings(statement.get('Action')) or 'NotAction'}) on Resource '*'"
+        if (
+            on_all_resources(statement)
+            and allows_action(statement, "s3:GetObject")
+            and allows_action(statement, "s3:PutObject")
+        ):
+            yield (
+                f"{label} allows both s3:Get* and s3:Put* (actions"
+                f" {strings(statement.get('Action')) or 'NotAction'}) on Resource '*'"
+            )
 
 
 def _user_attached_policy(props: Mapping[str, Any], args: Any) -> Iterator[str]:
@@ -166,7 +218,11 @@ def _admin_policy_name(arn: Any) -> str | None:
 
 
 def _admin_attachments(props: Mapping[str, Any], args: Any) -> Iterator[str]:
-    arns = strings(props.get("managedPolicyArns")) if args.resource_type == ROLE else [props.get("policyArn")]
+    arns = (
+        strings(props.get("managedPolicyArns"))
+        if args.resource_type == ROLE
+        else [props.get("policyArn")]
+    )
     for arn in arns:
         if _admin_policy_name(arn):
             yield f"attaches AWS managed admin policy {arn!r}"
@@ -174,53 +230,89 @@ def _admin_attachments(props: Mapping[str, Any], args: Any) -> Iterator[str]:
 
 WILDCARD_POLICY = resource_rule(
     name="aws-iam-no-policy-wildcards",
-    description="IAM policies must not allow every action, or every action of a service, on every resource.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=IDENTITY_POLICY_TYPES,
-    remediation="list the exact actions and resource ARNs in the `policy` document (or `inline_policies[].policy`) of "
-                "aws.iam.Policy/RolePolicy/UserPolicy/GroupPolicy/Role; never `*` or `service:*` with Resource `*`",
-    trivy_ids=["AVD-AWS-0057"], check=with_plain_props(_wildcard_grants),
+    description=(
+        "IAM policies must not allow every action, or every action of a service, on every resource."
+    ),
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=IDENTITY_POLICY_TYPES,
+    remediation=(
+        "list the exact actions and resource ARNs in the `policy` document (or"
+        " `inline_policies[].policy`) of aws.iam.Policy/RolePolicy/UserPolicy/GroupPolicy/Role;"
+        " never `*` or `service:*` with Resource `*`"
+    ),
+    trivy_ids=["AVD-AWS-0057"],
+    check=with_plain_props(_wildcard_grants),
 )
 
 PASS_ROLE = resource_rule(
     name="aws-iam-filter-passrole-access",
     description="IAM policies must not allow iam:PassRole on every role.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=IDENTITY_POLICY_TYPES,
-    remediation="in the `policy` document, scope `iam:PassRole` to the exact role ARNs in `Resource` "
-                "(and add an `iam:PassedToService` condition)",
-    trivy_ids=["AVD-AWS-0342"], check=with_plain_props(_unrestricted_pass_role),
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=IDENTITY_POLICY_TYPES,
+    remediation=(
+        "in the `policy` document, scope `iam:PassRole` to the exact role ARNs in `Resource` "
+        "(and add an `iam:PassedToService` condition)"
+    ),
+    trivy_ids=["AVD-AWS-0342"],
+    check=with_plain_props(_unrestricted_pass_role),
 )
 
 S3_FULL_ACCESS = resource_rule(
     name="aws-iam-no-s3-full-access",
     description="IAM policies must not grant s3:*.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=IDENTITY_POLICY_TYPES,
-    remediation="in the `policy` document, replace `s3:*` with the object/bucket actions the workload needs",
-    trivy_ids=["AVD-AWS-0345"], check=with_plain_props(_s3_full_access),
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=IDENTITY_POLICY_TYPES,
+    remediation=(
+        "in the `policy` document, replace `s3:*` with the object/bucket actions the workload needs"
+    ),
+    trivy_ids=["AVD-AWS-0345"],
+    check=with_plain_props(_s3_full_access),
 )
 
 S3_READ_WRITE_EVERYWHERE = resource_rule(
     name="aws-iam-unauthorized-bucket-access",
     description="IAM policies must not allow both reading and writing objects in every bucket.",
-    severity=Severity.HIGH, enforcement=MANDATORY, resource_types=IDENTITY_POLICY_TYPES,
-    remediation="in the `policy` document, set `Resource` to the workload's bucket ARNs (`arn:aws:s3:::name/*`) instead of `*`",
-    trivy_ids=["AVD-AWS-0346"], check=with_plain_props(_s3_read_write_everywhere),
+    severity=Severity.HIGH,
+    enforcement=MANDATORY,
+    resource_types=IDENTITY_POLICY_TYPES,
+    remediation=(
+        "in the `policy` document, set `Resource` to the workload's bucket ARNs"
+        " (`arn:aws:s3:::name/*`) instead of `*`"
+    ),
+    trivy_ids=["AVD-AWS-0346"],
+    check=with_plain_props(_s3_read_write_everywhere),
 )
 
 ADMIN_ATTACHMENT = resource_rule(
     name="aws-iam-no-admin-managed-policy",
-    description="No role, user or group gets AdministratorAccess, PowerUserAccess or IAMFullAccess.",
-    severity=Severity.CRITICAL, enforcement=MANDATORY, resource_types=(*ATTACHMENT_TYPES, ROLE),
-    remediation="set `policy_arn` (aws.iam.*PolicyAttachment) or `managed_policy_arns` (aws.iam.Role) to a "
-                "least-privilege policy instead of an AWS managed admin policy",
+    description=(
+        "No role, user or group gets AdministratorAccess, PowerUserAccess or IAMFullAccess."
+    ),
+    severity=Severity.CRITICAL,
+    enforcement=MANDATORY,
+    resource_types=(*ATTACHMENT_TYPES, ROLE),
+    remediation=(
+        "set `policy_arn` (aws.iam.*PolicyAttachment) or `managed_policy_arns` (aws.iam.Role) to a "
+        "least-privilege policy instead of an AWS managed admin policy"
+    ),
     check=with_plain_props(_admin_attachments),
 )
 
 USER_ATTACHED_POLICY = resource_rule(
     name="aws-iam-no-user-attached-policies",
     description="Permissions go to groups or roles, not directly to users.",
-    severity=Severity.LOW, enforcement=ADVISORY, resource_types=(USER_POLICY, USER_POLICY_ATTACHMENT, POLICY_ATTACHMENT),
-    remediation="attach the policy to an aws.iam.Group (`group`) the user belongs to, or to a role, instead of `user`/`users`",
-    trivy_ids=["AVD-AWS-0143"], check=with_plain_props(_user_attached_policy),
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(USER_POLICY, USER_POLICY_ATTACHMENT, POLICY_ATTACHMENT),
+    remediation=(
+        "attach the policy to an aws.iam.Group (`group`) the user belongs to, or to a role, instead"
+        " of `user`/`users`"
+    ),
+    trivy_ids=["AVD-AWS-0143"],
+    check=with_plain_props(_user_attached_policy),
 )
 
 # ---------------------------------------------------------------- groups and users (stack rules)
@@ -232,19 +324,29 @@ def _resources(args: StackValidationArgs, *types: str) -> list[Any]:
 
 def _enforces_mfa(policy: Any) -> bool:
     document = iam_document(lookup(policy.props, "policy"))
-    return any(MFA_CONDITION_KEY in _condition_keys(statement) for statement in statements(document))
+    return any(
+        MFA_CONDITION_KEY in _condition_keys(statement) for statement in statements(document)
+    )
 
 
 def _groups_without_mfa(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     groups = _resources(args, GROUP)
-    by_group, undecided = attached(groups, _resources(args, GROUP_POLICY), "group", lambda group: identities(group, "name"))
+    by_group, undecided = attached(
+        groups, _resources(args, GROUP_POLICY), "group", lambda group: identities(group, "name")
+    )
     if undecided:
         return
     for group in groups:
         policies = by_group[group.urn]
         if not any(_enforces_mfa(policy) for policy in policies):
             names = [policy.name for policy in policies]
-            yield group, f"no policy of group {group.name!r} (inline policies: {names}) has an aws:MultiFactorAuthPresent condition"
+            yield (
+                group,
+                (
+                    f"no policy of group {group.name!r} (inline policies: {names}) has an"
+                    " aws:MultiFactorAuthPresent condition"
+                ),
+            )
 
 
 def _is_active_key(key: Any) -> bool:
@@ -262,30 +364,54 @@ def _users_with_several_keys(args: StackValidationArgs) -> Iterator[tuple[Any, s
     for user, user_keys in by_user.items():
         if len(user_keys) > 1:
             for key in user_keys:
-                yield key, f"user {user!r} has {len(user_keys)} active access keys: {[other.name for other in user_keys]}"
+                yield (
+                    key,
+                    (
+                        f"user {user!r} has {len(user_keys)} active access keys:"
+                        f" {[other.name for other in user_keys]}"
+                    ),
+                )
 
 
 GROUP_MFA = stack_rule(
     name="aws-iam-enforce-group-mfa",
     description="Every IAM group has a policy that requires MFA.",
-    severity=Severity.MEDIUM, enforcement=ADVISORY, resource_types=(GROUP, GROUP_POLICY),
-    remediation="add an aws.iam.GroupPolicy (`group`, `policy`) that denies actions when `aws:MultiFactorAuthPresent` is false",
-    trivy_ids=["AVD-AWS-0123"], check=_groups_without_mfa,
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(GROUP, GROUP_POLICY),
+    remediation=(
+        "add an aws.iam.GroupPolicy (`group`, `policy`) that denies actions when"
+        " `aws:MultiFactorAuthPresent` is false"
+    ),
+    trivy_ids=["AVD-AWS-0123"],
+    check=_groups_without_mfa,
 )
 
 ONE_ACCESS_KEY = stack_rule(
     name="aws-iam-limit-user-access-keys",
     description="An IAM user has at most one active access key.",
-    severity=Severity.LOW, enforcement=ADVISORY, resource_types=(ACCESS_KEY,),
-    remediation="keep one aws.iam.AccessKey per `user`; set `status=\"Inactive\"` on the old key while rotating",
-    trivy_ids=["AVD-AWS-0167"], check=_users_with_several_keys,
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(ACCESS_KEY,),
+    remediation=(
+        'keep one aws.iam.AccessKey per `user`; set `status="Inactive"` on the old key while'
+        " rotating"
+    ),
+    trivy_ids=["AVD-AWS-0167"],
+    check=_users_with_several_keys,
 )
 
 # ---------------------------------------------------------------- account password policy
 
 
 def _password_rule(
-    name: str, trivy_id: str, field: str, argument: str, description: str, violates: Callable[[Any], bool], expected: str
+    name: str,
+    trivy_id: str,
+    field: str,
+    argument: str,
+    description: str,
+    violates: Callable[[Any], bool],
+    expected: str,
 ) -> Any:
     def check(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
         value = props.get(field)
@@ -293,18 +419,27 @@ def _password_rule(
             yield f"{field} is {value!r}; {expected}"
 
     return resource_rule(
-        name=name, description=description, severity=Severity.MEDIUM, enforcement=ADVISORY, resource_types=(PASSWORD_POLICY,),
+        name=name,
+        description=description,
+        severity=Severity.MEDIUM,
+        enforcement=ADVISORY,
+        resource_types=(PASSWORD_POLICY,),
         remediation=f"set `{argument}` on aws.iam.AccountPasswordPolicy ({expected})",
-        trivy_ids=[trivy_id], check=with_plain_props(check),
+        trivy_ids=[trivy_id],
+        check=with_plain_props(check),
     )
 
 
 def _below(minimum: int) -> Callable[[Any], bool]:
-    return lambda value: not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum
+    return lambda value: (
+        not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum
+    )
 
 
 def _above(maximum: int) -> Callable[[Any], bool]:
-    return lambda value: not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= maximum
+    return lambda value: (
+        not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value <= maximum
+    )
 
 
 def _not_required(value: Any) -> bool:
@@ -312,20 +447,69 @@ def _not_required(value: Any) -> bool:
 
 
 PASSWORD_RULES = [
-    _password_rule("aws-iam-no-password-reuse", "AVD-AWS-0056", "passwordReusePrevention", "password_reuse_prevention",
-                   "The password policy forbids reusing the last 5 passwords.", _below(5), "expected at least 5"),
-    _password_rule("aws-iam-require-lowercase-in-passwords", "AVD-AWS-0058", "requireLowercaseCharacters", "require_lowercase_characters=True",
-                   "Passwords must contain a lowercase letter.", _not_required, "expected True"),
-    _password_rule("aws-iam-require-numbers-in-passwords", "AVD-AWS-0059", "requireNumbers", "require_numbers=True",
-                   "Passwords must contain a number.", _not_required, "expected True"),
-    _password_rule("aws-iam-require-symbols-in-passwords", "AVD-AWS-0060", "requireSymbols", "require_symbols=True",
-                   "Passwords must contain a symbol.", _not_required, "expected True"),
-    _password_rule("aws-iam-require-uppercase-in-passwords", "AVD-AWS-0061", "requireUppercaseCharacters", "require_uppercase_characters=True",
-                   "Passwords must contain an uppercase letter.", _not_required, "expected True"),
-    _password_rule("aws-iam-set-max-password-age", "AVD-AWS-0062", "maxPasswordAge", "max_password_age",
-                   "Passwords expire within 90 days.", _above(90), "expected 1 to 90 days"),
-    _password_rule("aws-iam-set-minimum-password-length", "AVD-AWS-0063", "minimumPasswordLength", "minimum_password_length",
-                   "Passwords are at least 14 characters long.", _below(14), "expected at least 14"),
+    _password_rule(
+        "aws-iam-no-password-reuse",
+        "AVD-AWS-0056",
+        "passwordReusePrevention",
+        "password_reuse_prevention",
+        "The password policy forbids reusing the last 5 passwords.",
+        _below(5),
+        "expected at least 5",
+    ),
+    _password_rule(
+        "aws-iam-require-lowercase-in-passwords",
+        "AVD-AWS-0058",
+        "requireLowercaseCharacters",
+        "require_lowercase_characters=True",
+        "Passwords must contain a lowercase letter.",
+        _not_required,
+        "expected True",
+    ),
+    _password_rule(
+        "aws-iam-require-numbers-in-passwords",
+        "AVD-AWS-0059",
+        "requireNumbers",
+        "require_numbers=True",
+        "Passwords must contain a number.",
+        _not_required,
+        "expected True",
+    ),
+    _password_rule(
+        "aws-iam-require-symbols-in-passwords",
+        "AVD-AWS-0060",
+        "requireSymbols",
+        "require_symbols=True",
+        "Passwords must contain a symbol.",
+        _not_required,
+        "expected True",
+    ),
+    _password_rule(
+        "aws-iam-require-uppercase-in-passwords",
+        "AVD-AWS-0061",
+        "requireUppercaseCharacters",
+        "require_uppercase_characters=True",
+        "Passwords must contain an uppercase letter.",
+        _not_required,
+        "expected True",
+    ),
+    _password_rule(
+        "aws-iam-set-max-password-age",
+        "AVD-AWS-0062",
+        "maxPasswordAge",
+        "max_password_age",
+        "Passwords expire within 90 days.",
+        _above(90),
+        "expected 1 to 90 days",
+    ),
+    _password_rule(
+        "aws-iam-set-minimum-password-length",
+        "AVD-AWS-0063",
+        "minimumPasswordLength",
+        "minimum_password_length",
+        "Passwords are at least 14 characters long.",
+        _below(14),
+        "expected at least 14",
+    ),
 ]
 
 # ---------------------------------------------------------------- KMS and secrets
@@ -337,7 +521,12 @@ ROTATABLE_KEY_SPEC = "SYMMETRIC_DEFAULT"
 def _key_without_rotation(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
     spec = props.get("customerMasterKeySpec") or ROTATABLE_KEY_SPEC
     usage = props.get("keyUsage") or "ENCRYPT_DECRYPT"
-    if is_unknown(spec) or is_unknown(usage) or spec != ROTATABLE_KEY_SPEC or usage != "ENCRYPT_DECRYPT":
+    if (
+        is_unknown(spec)
+        or is_unknown(usage)
+        or spec != ROTATABLE_KEY_SPEC
+        or usage != "ENCRYPT_DECRYPT"
+    ):
         return
     rotation = props.get("enableKeyRotation")
     if not is_unknown(rotation) and not is_true(rotation):
@@ -358,20 +547,41 @@ def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterato
 KMS_ROTATION = resource_rule(
     name="aws-kms-auto-rotate-keys",
     description="Customer managed KMS keys rotate automatically.",
-    severity=Severity.MEDIUM, enforcement=MANDATORY, resource_types=(KMS_KEY,),
+    severity=Severity.MEDIUM,
+    enforcement=MANDATORY,
+    resource_types=(KMS_KEY,),
     remediation="set `enable_key_rotation=True` on aws.kms.Key",
-    trivy_ids=["AVD-AWS-0065"], check=with_plain_props(_key_without_rotation),
+    trivy_ids=["AVD-AWS-0065"],
+    check=with_plain_props(_key_without_rotation),
 )
 
 SECRET_CUSTOMER_KEY = resource_rule(
     name="aws-ssm-secret-use-customer-key",
-    description="Secrets Manager secrets and SecureString parameters are encrypted with a customer managed KMS key.",
-    severity=Severity.LOW, enforcement=ADVISORY, resource_types=(SECRET, SSM_PARAMETER),
-    remediation="set `kms_key_id` on aws.secretsmanager.Secret, or `key_id` on aws.ssm.Parameter, to a customer managed aws.kms.Key",
-    trivy_ids=["AVD-AWS-0098"], check=with_plain_props(_secret_without_customer_key),
+    description=(
+        "Secrets Manager secrets and SecureString parameters are encrypted with a customer managed"
+        " KMS key."
+    ),
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(SECRET, SSM_PARAMETER),
+    remediation=(
+        "set `kms_key_id` on aws.secretsmanager.Secret, or `key_id` on aws.ssm.Parameter, to a"
+        " customer managed aws.kms.Key"
+    ),
+    trivy_ids=["AVD-AWS-0098"],
+    check=with_plain_props(_secret_without_customer_key),
 )
 
 POLICIES: list = [
-    WILDCARD_POLICY, PASS_ROLE, S3_FULL_ACCESS, S3_READ_WRITE_EVERYWHERE, ADMIN_ATTACHMENT, USER_ATTACHED_POLICY,
-    GROUP_MFA, ONE_ACCESS_KEY, *PASSWORD_RULES, KMS_ROTATION, SECRET_CUSTOMER_KEY,
+    WILDCARD_POLICY,
+    PASS_ROLE,
+    S3_FULL_ACCESS,
+    S3_READ_WRITE_EVERYWHERE,
+    ADMIN_ATTACHMENT,
+    USER_ATTACHED_POLICY,
+    GROUP_MFA,
+    ONE_ACCESS_KEY,
+    *PASSWORD_RULES,
+    KMS_ROTATION,
+    SECRET_CUSTOMER_KEY,
 ]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
@@ -29,14 +30,20 @@ TAGGABLE_TYPES_FILE = Path(__file__).with_name("taggable_types.txt")
 
 
 def load_taggable_types(path: Path = TAGGABLE_TYPES_FILE) -> frozenset[str]:
-    return frozenset(line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#"))
+    return frozenset(
+        line.strip()
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
 
 
 TAGGABLE_TYPES = load_taggable_types()
 
 
 def provider_default_tags(args: Any) -> dict[str, Any]:
-    """The resource's AWS provider `default_tags.tags` (an object, or JSON text as provider inputs may be)."""
+    """The resource's AWS provider `default_tags.tags` (an object, or JSON text as provider inputs
+    may be).
+    """
     provider = getattr(args, "provider", None)
     default_tags = lookup(getattr(provider, "props", None), "defaultTags")
     if isinstance(default_tags, str) and not is_unknown(default_tags):
@@ -71,7 +78,9 @@ def _missing_tags(props: Mapping[str, Any], args: Any) -> Iterator[str]:
 
 def _names_not_kebab_case(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     for resource in args.resources:
-        if resource.resource_type.startswith(ENGINE_TYPE_PREFIX) or _inside_library_component(resource.urn):
+        if resource.resource_type.startswith(ENGINE_TYPE_PREFIX) or _inside_library_component(
+            resource.urn
+        ):
             continue
         if not KEBAB_CASE.match(resource.name):
             yield resource, f"resource name {resource.name!r} is not lowercase kebab-case"
@@ -79,18 +88,31 @@ def _names_not_kebab_case(args: StackValidationArgs) -> Iterator[tuple[Any, str]
 
 REQUIRED_TAGS_RULE = resource_rule(
     name="required-tags",
-    description="Taggable resources carry the environment, system and role tags (children of library components excepted).",
-    severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY, resource_types=TAGGABLE_TYPES,
-    remediation="set `tags={\"environment\": ..., \"system\": ..., \"role\": ...}` on the resource, or `default_tags` on the aws.Provider",
+    description=(
+        "Taggable resources carry the environment, system and role tags (children of library"
+        " components excepted)."
+    ),
+    severity=Severity.LOW,
+    enforcement=EnforcementLevel.ADVISORY,
+    resource_types=TAGGABLE_TYPES,
+    remediation=(
+        'set `tags={"environment": ..., "system": ..., "role": ...}` on the resource, or'
+        " `default_tags` on the aws.Provider"
+    ),
     check=with_plain_props(_missing_tags),
 )
 
 KEBAB_CASE_NAMES = stack_rule(
     name="kebab-case-resource-names",
-    description="Logical resource names are lowercase kebab-case (children of library components excepted).",
-    severity=Severity.LOW, enforcement=EnforcementLevel.ADVISORY,
-    remediation="rename the resource (the first argument, `resource_name`) to lowercase words joined by '-', "
-                "with `aliases=[pulumi.Alias(name=<old name>)]` to avoid a replacement",
+    description=(
+        "Logical resource names are lowercase kebab-case (children of library components excepted)."
+    ),
+    severity=Severity.LOW,
+    enforcement=EnforcementLevel.ADVISORY,
+    remediation=(
+        "rename the resource (the first argument, `resource_name`) to lowercase words joined by"
+        " '-', with `aliases=[pulumi.Alias(name=<old name>)]` to avoid a replacement"
+    ),
     check=_names_not_kebab_case,
 )
 

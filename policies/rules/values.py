@@ -10,8 +10,8 @@ and asks `is_unknown()` where a value may be decided only at deploy.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from pulumi.output import Unknown
 from pulumi_policy import proxy
@@ -22,10 +22,17 @@ from policies.mocks import fake_arn
 UNKNOWN = proxy.UNKNOWN_STRING_VALUE
 """How `plain()` spells an unknown value: the engine's own sentinel string."""
 
-_UNKNOWN_SENTINELS = frozenset({
-    proxy.UNKNOWN_BOOLEAN_VALUE, proxy.UNKNOWN_NUMBER_VALUE, proxy.UNKNOWN_STRING_VALUE, proxy.UNKNOWN_ARRAY_VALUE,
-    proxy.UNKNOWN_ASSET_VALUE, proxy.UNKNOWN_ARCHIVE_VALUE, proxy.UNKNOWN_OBJECT_VALUE,
-})
+_UNKNOWN_SENTINELS = frozenset(
+    {
+        proxy.UNKNOWN_BOOLEAN_VALUE,
+        proxy.UNKNOWN_NUMBER_VALUE,
+        proxy.UNKNOWN_STRING_VALUE,
+        proxy.UNKNOWN_ARRAY_VALUE,
+        proxy.UNKNOWN_ASSET_VALUE,
+        proxy.UNKNOWN_ARCHIVE_VALUE,
+        proxy.UNKNOWN_OBJECT_VALUE,
+    }
+)
 
 
 def is_unknown(value: Any) -> bool:
@@ -44,7 +51,9 @@ def _item(container: Any, key: Any) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Plain dicts/lists/scalars; unknowns (proxied, `Unknown` objects or sentinels) become `UNKNOWN`."""
+    """Plain dicts/lists/scalars; unknowns (proxied, `Unknown` objects or sentinels) become
+    `UNKNOWN`.
+    """
     if is_unknown(value):
         return UNKNOWN
     if isinstance(value, Mapping):
@@ -54,7 +63,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-def with_plain_props(check: Callable[[dict[str, Any], Any], Iterable[str]]) -> Callable[[Any, Any], Iterator[str]]:
+def with_plain_props(
+    check: Callable[[dict[str, Any], Any], Iterable[str]],
+) -> Callable[[Any, Any], Iterator[str]]:
     """Wraps a resource check so it always reads `plain()` props, whatever the caller handed in."""
 
     def checked(props: Any, args: Any) -> Iterator[str]:
@@ -69,9 +80,15 @@ def lookup(value: Any, *path: Any) -> Any:
     for key in path:
         if is_unknown(value):
             return UNKNOWN
-        if isinstance(value, Mapping) and isinstance(key, str):
-            value = _item(value, key)
-        elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and isinstance(key, int):
+        if (
+            isinstance(value, Mapping)
+            and isinstance(key, str)
+            or (
+                isinstance(value, Sequence)
+                and not isinstance(value, (str, bytes))
+                and isinstance(key, int)
+            )
+        ):
             value = _item(value, key)
         else:
             return None
@@ -98,7 +115,9 @@ def is_true(value: Any) -> bool:
 
 
 def whole_number(value: Any) -> int | None:
-    """An integer input as the engine may deliver it (the real CLI turns every number into a float)."""
+    """An integer input as the engine may deliver it (the real CLI turns every number into a
+    float).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return int(value) if float(value).is_integer() else None
@@ -108,23 +127,37 @@ def shown(value: Any) -> str:
     """A resource's value as a message shows it: `not set` for a missing one."""
     if value is None:
         return "not set"
-    return repr(whole_number(value)) if isinstance(value, float) and whole_number(value) is not None else repr(value)
+    return (
+        repr(whole_number(value))
+        if isinstance(value, float) and whole_number(value) is not None
+        else repr(value)
+    )
 
 
 def must_be_true(container: Any, field: str, prefix: str = "") -> Iterator[str]:
-    """`<prefix><field> is <value>` unless `container`'s field is explicitly true or unknown (missing is a finding)."""
+    """`<prefix><field> is <value>` unless `container`'s field is explicitly true or unknown
+    (missing is a finding).
+    """
     value = lookup(container, field)
     if not is_true(value) and not is_unknown(value):
         yield f"{prefix}{field} is {shown(value)}"
 
 
 def is_aws_managed_key(key_id: Any, service: str) -> bool:
-    """Missing, or the service's AWS managed key (`alias/aws/<service>`), rather than a customer managed key."""
-    return key_id is None or key_id == "" or (isinstance(key_id, str) and key_id.endswith(f"alias/aws/{service}"))
+    """Missing, or the service's AWS managed key (`alias/aws/<service>`), rather than a customer
+    managed key.
+    """
+    return (
+        key_id is None
+        or key_id == ""
+        or (isinstance(key_id, str) and key_id.endswith(f"alias/aws/{service}"))
+    )
 
 
 def iam_document(value: Any) -> dict[str, Any] | None:
-    """An IAM policy document from a JSON string or a mapping; None if absent, unknown or unparsable."""
+    """An IAM policy document from a JSON string or a mapping; None if absent, unknown or
+    unparsable.
+    """
     value = plain(value)
     if isinstance(value, str) and not is_unknown(value):
         try:
@@ -138,7 +171,9 @@ def statements(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The document's statements as dicts (a single statement object is allowed by IAM)."""
     if not isinstance(document, Mapping):
         return []
-    return [statement for statement in as_list(document.get("Statement")) if isinstance(statement, dict)]
+    return [
+        statement for statement in as_list(document.get("Statement")) if isinstance(statement, dict)
+    ]
 
 
 def strings(value: Any) -> list[str]:
@@ -168,9 +203,14 @@ def tag_value(props: Mapping[str, Any], key: str) -> Any:
 
 
 def offline_identities(resource_type: str, resource_name: str) -> set[str]:
-    """The id and ARN the offline runner's mocks give a resource (mirrors `ProgramMocks.new_resource`)."""
+    """The id and ARN the offline runner's mocks give a resource (mirrors
+    `ProgramMocks.new_resource`).
+    """
     service = resource_type.split(":")[1].split("/")[0] if resource_type.count(":") >= 2 else "mock"
-    return {f"{resource_name}-id", fake_arn(service, f"{resource_type.split(':')[-1].lower()}/{resource_name}")}
+    return {
+        f"{resource_name}-id",
+        fake_arn(service, f"{resource_type.split(':')[-1].lower()}/{resource_name}"),
+    }
 
 
 def identities(resource: Any, *props: str) -> set[str]:
@@ -191,16 +231,25 @@ def refers_to(resource: Any, prop: str, target: Any, target_identities: set[str]
     unknown); otherwise the value is compared with the target's identities; an unknown value
     counts as a reference only when `resource` depends on `target` at all.
     """
-    if any(getattr(dependency, "urn", None) == target.urn for dependency in (resource.property_dependencies or {}).get(prop, [])):
+    if any(
+        getattr(dependency, "urn", None) == target.urn
+        for dependency in (resource.property_dependencies or {}).get(prop, [])
+    ):
         return True
     value = lookup(resource.props, prop)
     if is_unknown(value):
-        return any(getattr(dependency, "urn", None) == target.urn for dependency in resource.dependencies or [])
+        return any(
+            getattr(dependency, "urn", None) == target.urn
+            for dependency in resource.dependencies or []
+        )
     return isinstance(value, str) and value in target_identities
 
 
 def attached(
-    targets: Iterable[Any], settings: Iterable[Any], prop: str, identities_of: Callable[[Any], set[str]]
+    targets: Iterable[Any],
+    settings: Iterable[Any],
+    prop: str,
+    identities_of: Callable[[Any], set[str]],
 ) -> tuple[dict[str, list[Any]], bool]:
     """Each target's settings (by target URN), joined on the settings' `prop`; and whether some
     setting points somewhere unknown and unattributable, so a target's missing setting may be
@@ -210,7 +259,11 @@ def attached(
     by_target: dict[str, list[Any]] = {target.urn: [] for target in targets}
     undecided = False
     for setting in settings:
-        owners = [target for target in targets if refers_to(setting, prop, target, target_identities[target.urn])]
+        owners = [
+            target
+            for target in targets
+            if refers_to(setting, prop, target, target_identities[target.urn])
+        ]
         for owner in owners:
             by_target[owner.urn].append(setting)
         undecided = undecided or (not owners and is_unknown(lookup(setting.props, prop)))

@@ -24,20 +24,33 @@ SECRET = b"test-secret-test-secret-0123456789"
 class Stores:
     """The Redis and PostgreSQL the tests run against; `redis_server` only when private."""
 
-    def __init__(self, redis_url: str, database_url: str, redis_server: EmbeddedRedis | EmbeddedRedisCluster | None,
-                 redis_cluster: bool = False) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        database_url: str,
+        redis_server: EmbeddedRedis | EmbeddedRedisCluster | None,
+        redis_cluster: bool = False,
+    ) -> None:
         self.redis_url, self.database_url, self.redis_server = redis_url, database_url, redis_server
         self.redis_cluster = redis_cluster
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "TICKETING_REDIS_URL": self.redis_url, "TICKETING_DATABASE_URL": self.database_url,
-                "TICKETING_REDIS_CLUSTER": str(self.redis_cluster).lower(),
-                "TICKETING_ADMIN_TOKEN": ADMIN_TOKEN, "TICKETING_SECRET": SECRET.decode()}
+        return {
+            **os.environ,
+            "TICKETING_REDIS_URL": self.redis_url,
+            "TICKETING_DATABASE_URL": self.database_url,
+            "TICKETING_REDIS_CLUSTER": str(self.redis_cluster).lower(),
+            "TICKETING_ADMIN_TOKEN": ADMIN_TOKEN,
+            "TICKETING_SECRET": SECRET.decode(),
+        }
 
 
 @pytest.fixture(scope="session")
 def stores() -> Iterator[Stores]:
-    redis_url, database_url = os.environ.get("TICKETING_TEST_REDIS_URL"), os.environ.get("TICKETING_TEST_DATABASE_URL")
+    redis_url, database_url = (
+        os.environ.get("TICKETING_TEST_REDIS_URL"),
+        os.environ.get("TICKETING_TEST_DATABASE_URL"),
+    )
     if redis_url and database_url:
         yield Stores(redis_url, database_url, None)
         return
@@ -52,15 +65,32 @@ class AppProcess:
     """One app instance: `ticketing serve` against the test stores, in its own process;
     over HTTPS when given a (certificate file, key file) pair."""
 
-    def __init__(self, stores: Stores, log_folder: Path, tls: tuple[Path, Path] | None = None) -> None:
+    def __init__(
+        self, stores: Stores, log_folder: Path, tls: tuple[Path, Path] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = log_folder / f"app-{self.port}.log"
-        tls_env = {} if tls is None else {"TICKETING_TLS_CERT_FILE": str(tls[0]), "TICKETING_TLS_KEY_FILE": str(tls[1])}
+        tls_env = (
+            {}
+            if tls is None
+            else {"TICKETING_TLS_CERT_FILE": str(tls[0]), "TICKETING_TLS_KEY_FILE": str(tls[1])}
+        )
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "ticketing.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env={**stores.env(), **tls_env}, stdout=log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "ticketing.cli",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                env={**stores.env(), **tls_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     async def ready(self, timeout: float = 30) -> "AppProcess":
@@ -84,8 +114,9 @@ class AppProcess:
 
 
 @asynccontextmanager
-async def running_apps(stores: Stores, log_folder: Path, count: int = 1,
-                       tls: tuple[Path, Path] | None = None) -> AsyncIterator[list[AppProcess]]:
+async def running_apps(
+    stores: Stores, log_folder: Path, count: int = 1, tls: tuple[Path, Path] | None = None
+) -> AsyncIterator[list[AppProcess]]:
     apps = [AppProcess(stores, log_folder, tls) for _ in range(count)]
     try:
         yield [await app.ready() for app in apps]
@@ -116,7 +147,10 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 def event_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "Test premiere",
-        "slots": [{"id": "a", "label": "18:00", "capacity": 50}, {"id": "b", "label": "21:00", "capacity": 10}],
+        "slots": [
+            {"id": "a", "label": "18:00", "capacity": 50},
+            {"id": "b", "label": "21:00", "capacity": 10},
+        ],
         "admit_per_second": 10_000,
         "max_active": 10_000,
         "access_ttl_seconds": 60,
@@ -132,7 +166,9 @@ def new_event(http: httpx.AsyncClient) -> Callable[..., Any]:
 
     async def create(**overrides: Any) -> str:
         event_id = "ev-" + secrets.token_hex(6)
-        response = await http.put(f"/api/v1/events/{event_id}", json=event_body(**overrides), headers=ADMIN)
+        response = await http.put(
+            f"/api/v1/events/{event_id}", json=event_body(**overrides), headers=ADMIN
+        )
         assert response.status_code == 201, response.text
         return event_id
 
@@ -143,17 +179,25 @@ def client_headers() -> dict[str, str]:
     return {"X-Client-Id": secrets.token_urlsafe(12)}
 
 
-async def join(http: httpx.AsyncClient, event_id: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    response = await http.post(f"/api/v1/events/{event_id}/queue", headers=headers or client_headers())
+async def join(
+    http: httpx.AsyncClient, event_id: str, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    response = await http.post(
+        f"/api/v1/events/{event_id}/queue", headers=headers or client_headers()
+    )
     assert response.status_code in (200, 201), response.text
     return response.json()
 
 
-async def wait_for_access(http: httpx.AsyncClient, event_id: str, ticket: str, timeout: float = 20) -> dict[str, Any]:
+async def wait_for_access(
+    http: httpx.AsyncClient, event_id: str, ticket: str, timeout: float = 20
+) -> dict[str, Any]:
     """Polls the client's place until admitted; returns the last status."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        response = await http.get(f"/api/v1/events/{event_id}/queue/me", headers={"Authorization": f"Bearer {ticket}"})
+        response = await http.get(
+            f"/api/v1/events/{event_id}/queue/me", headers={"Authorization": f"Bearer {ticket}"}
+        )
         assert response.status_code == 200, response.text
         place = response.json()
         if place["admitted"]:

@@ -38,11 +38,18 @@ def _event_cases() -> list[tuple[str, object, int]]:
     ]
 
 
-@pytest.mark.parametrize(("case", "payload", "status"), _event_cases(), ids=[case[0] for case in _event_cases()])
-async def test_bad_event_bodies(http: httpx.AsyncClient, case: str, payload: object, status: int) -> None:
+@pytest.mark.parametrize(
+    ("case", "payload", "status"), _event_cases(), ids=[case[0] for case in _event_cases()]
+)
+async def test_bad_event_bodies(
+    http: httpx.AsyncClient, case: str, payload: object, status: int
+) -> None:
     content = payload if isinstance(payload, bytes) else httpx._content.json_dumps(payload).encode()
-    response = await http.put("/api/v1/events/bad-input-event", content=content,
-                              headers={**ADMIN, "Content-Type": "application/json"})
+    response = await http.put(
+        "/api/v1/events/bad-input-event",
+        content=content,
+        headers={**ADMIN, "Content-Type": "application/json"},
+    )
     assert response.status_code == status, response.text
     assert set(response.json()) == {"error", "detail"}
 
@@ -67,12 +74,19 @@ HOLD_BODIES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "content", "status"), HOLD_BODIES, ids=[case[0] for case in HOLD_BODIES])
-async def test_bad_hold_bodies(http: httpx.AsyncClient, new_event, case: str, content: bytes, status: int) -> None:
+@pytest.mark.parametrize(
+    ("case", "content", "status"), HOLD_BODIES, ids=[case[0] for case in HOLD_BODIES]
+)
+async def test_bad_hold_bodies(
+    http: httpx.AsyncClient, new_event, case: str, content: bytes, status: int
+) -> None:
     event_id = await new_event()
     token = await admitted_token(http, event_id)
-    response = await http.post(f"/api/v1/events/{event_id}/holds", content=content,
-                               headers={**bearer(token), "Content-Type": "application/json"})
+    response = await http.post(
+        f"/api/v1/events/{event_id}/holds",
+        content=content,
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
     assert response.status_code == status, response.text
     assert set(response.json()) == {"error", "detail"}
 
@@ -85,7 +99,12 @@ BAD_REQUESTS = [
     ("POST", "/api/v1/events/bad%24id/queue", {}, 400),
     ("GET", "/api/v1/nothing-here", {}, 404),
     ("DELETE", "/api/v1/events/unknown-event", {}, 405),
-    ("POST", "/api/v1/holds/%00%01/confirm", {"Authorization": "Bearer x", "Idempotency-Key": "k"}, 404),
+    (
+        "POST",
+        "/api/v1/holds/%00%01/confirm",
+        {"Authorization": "Bearer x", "Idempotency-Key": "k"},
+        404,
+    ),
     ("GET", "/api/v1/bookings/b_missing", {"Authorization": "Bearer x.y"}, 401),
     ("GET", "/api/v1/events/unknown-event/queue/me", {"Authorization": "Bearer"}, 401),
     ("GET", "/api/v1/events/unknown-event/queue/me", {"Authorization": "Token abc"}, 401),
@@ -97,26 +116,49 @@ BAD_REQUESTS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "headers", "status"), BAD_REQUESTS, ids=[f"{m} {p[:40]}" for m, p, _, _ in BAD_REQUESTS])
-async def test_bad_paths_and_headers(http: httpx.AsyncClient, method: str, path: str, headers: dict, status: int) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    BAD_REQUESTS,
+    ids=[f"{m} {p[:40]}" for m, p, _, _ in BAD_REQUESTS],
+)
+async def test_bad_paths_and_headers(
+    http: httpx.AsyncClient, method: str, path: str, headers: dict, status: int
+) -> None:
     response = await http.request(method, path, headers=headers)
     assert response.status_code == status, response.text
     assert set(response.json()) == {"error", "detail"}
 
 
-@pytest.mark.parametrize("client_id", ["short", "has spaces in it", "x" * 65, "semi;colon-1234", "ünïcödé-id"])
+@pytest.mark.parametrize(
+    "client_id", ["short", "has spaces in it", "x" * 65, "semi;colon-1234", "ünïcödé-id"]
+)
 async def test_bad_client_ids(http: httpx.AsyncClient, new_event, client_id: str) -> None:
     event_id = await new_event()
-    response = await http.post(f"/api/v1/events/{event_id}/queue", headers={"X-Client-Id": client_id.encode()})
+    response = await http.post(
+        f"/api/v1/events/{event_id}/queue", headers={"X-Client-Id": client_id.encode()}
+    )
     assert (response.status_code, response.json()["error"]) == (400, "invalid_client_id")
 
 
-@pytest.mark.parametrize(("key", "code"), [(None, "missing_idempotency_key"), ("", "invalid_idempotency_key"),
-                                           ("x" * 129, "invalid_idempotency_key"), ("has space", "invalid_idempotency_key")])
-async def test_bad_idempotency_keys(http: httpx.AsyncClient, new_event, key: str | None, code: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        (None, "missing_idempotency_key"),
+        ("", "invalid_idempotency_key"),
+        ("x" * 129, "invalid_idempotency_key"),
+        ("has space", "invalid_idempotency_key"),
+    ],
+)
+async def test_bad_idempotency_keys(
+    http: httpx.AsyncClient, new_event, key: str | None, code: str
+) -> None:
     event_id = await new_event()
     token = await admitted_token(http, event_id)
-    hold = await http.post(f"/api/v1/events/{event_id}/holds", json={"slot_id": "a", "quantity": 1}, headers=bearer(token))
+    hold = await http.post(
+        f"/api/v1/events/{event_id}/holds",
+        json={"slot_id": "a", "quantity": 1},
+        headers=bearer(token),
+    )
     headers = bearer(token) if key is None else {**bearer(token), "Idempotency-Key": key}
     response = await http.post(f"/api/v1/holds/{hold.json()['hold_id']}/confirm", headers=headers)
     assert (response.status_code, response.json()["error"]) == (400, code)
@@ -125,8 +167,14 @@ async def test_bad_idempotency_keys(http: httpx.AsyncClient, new_event, key: str
 async def test_ids_that_do_not_exist(http: httpx.AsyncClient, new_event) -> None:
     event_id = await new_event()
     token = await admitted_token(http, event_id)
-    for method, path in (("POST", "/api/v1/holds/h_nope/confirm"), ("DELETE", "/api/v1/holds/h_nope"),
-                         ("GET", "/api/v1/bookings/b_nope"), ("DELETE", "/api/v1/holds/" + "h" * 80)):
-        response = await http.request(method, path, headers={**bearer(token), "Idempotency-Key": "k"})
+    for method, path in (
+        ("POST", "/api/v1/holds/h_nope/confirm"),
+        ("DELETE", "/api/v1/holds/h_nope"),
+        ("GET", "/api/v1/bookings/b_nope"),
+        ("DELETE", "/api/v1/holds/" + "h" * 80),
+    ):
+        response = await http.request(
+            method, path, headers={**bearer(token), "Idempotency-Key": "k"}
+        )
         assert response.status_code == 404, (method, path, response.text)
         assert set(response.json()) == {"error", "detail"}

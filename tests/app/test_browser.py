@@ -7,16 +7,30 @@ from playwright.async_api import async_playwright, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Chromium is not installed (scripts/install-system-deps.sh)")
+@pytest.mark.skipif(
+    shutil.which(CHROMIUM) is None,
+    reason="Chromium is not installed (scripts/install-system-deps.sh)",
+)
 async def test_buyer_joins_waits_picks_a_slot_and_confirms(base_url: str, new_event) -> None:
-    event_id = await new_event(admit_per_second=1, slots=[{"id": "a", "label": "18:00", "capacity": 5},
-                                                          {"id": "b", "label": "21:00", "capacity": 0}])
+    event_id = await new_event(
+        admit_per_second=1,
+        slots=[
+            {"id": "a", "label": "18:00", "capacity": 5},
+            {"id": "b", "label": "21:00", "capacity": 0},
+        ],
+    )
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
-from ticketing.embedded import free_port
 from tests.app.conftest import ADMIN, Stores, event_body
+from ticketing.embedded import free_port
 
 TICKETING = [sys.executable, "-m", "ticketing.cli"]
 
@@ -43,9 +43,17 @@ def _children(parent: int) -> list[int]:
 
 
 def _serve_with_private_servers(port: int, **popen: Any) -> tuple[subprocess.Popen[str], Path]:
-    """`ticketing serve` without URLs, once its demo event answers; and its private servers' folder."""
-    server = subprocess.Popen([*TICKETING, "serve", "--port", str(port)], env=_env_without_ticketing(),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    """`ticketing serve` without URLs, once its demo event answers; and its private servers'
+    folder.
+    """
+    server = subprocess.Popen(
+        [*TICKETING, "serve", "--port", str(port)],
+        env=_env_without_ticketing(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen,
+    )
     try:
         banner = [server.stdout.readline() for _ in range(6)]
         folder = Path(re.search(r"private servers in (\S+)", banner[0]).group(1))
@@ -90,7 +98,7 @@ def test_serve_without_urls_runs_private_servers_and_cleans_up_on_sigterm() -> N
     assert not any(_pid_alive(pid) for pid in server_pids), "private servers are stopped"
 
 
-def test_a_ctrl_c_to_the_terminal_reaches_only_the_app_which_stops_its_servers_after_shutting_down() -> None:
+def test_ctrl_c_reaches_only_the_app_which_stops_its_servers_after_shutting_down():
     # a terminal sends SIGINT to its whole foreground process group: here, the session serve leads
     server, folder = _serve_with_private_servers(free_port(), start_new_session=True)
     try:
@@ -101,7 +109,9 @@ def test_a_ctrl_c_to_the_terminal_reaches_only_the_app_which_stops_its_servers_a
         if server.poll() is None:
             server.kill()
     assert "Application shutdown complete" in output
-    assert '"level":"error"' not in output, "Redis and PostgreSQL were there until the app had stopped"
+    assert '"level":"error"' not in output, (
+        "Redis and PostgreSQL were there until the app had stopped"
+    )
     assert not folder.exists()
     assert _wait_gone(server_pids), "private servers are stopped"
 
@@ -113,7 +123,9 @@ def test_private_servers_do_not_outlive_a_killed_app() -> None:
         assert server_pids
         server.kill()
         server.wait(timeout=10)
-        assert _wait_gone(server_pids), "redis-server and postgres got SIGTERM when their parent died"
+        assert _wait_gone(server_pids), (
+            "redis-server and postgres got SIGTERM when their parent died"
+        )
     finally:
         if server.poll() is None:
             server.kill()
@@ -122,27 +134,50 @@ def test_private_servers_do_not_outlive_a_killed_app() -> None:
 
 def test_serve_names_a_missing_or_malformed_setting() -> None:
     env = {**_env_without_ticketing(), "TICKETING_REDIS_URL": "redis://127.0.0.1:1/0"}
-    only_redis = subprocess.run([*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30)
+    only_redis = subprocess.run(
+        [*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert only_redis.returncode == 2 and "TICKETING_DATABASE_URL" in only_redis.stderr
     env["TICKETING_DATABASE_URL"] = "postgresql://x@127.0.0.1:1/x"
     env["TICKETING_ADMIN_TOKEN"] = "admin"
-    no_secret = subprocess.run([*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30)
+    no_secret = subprocess.run(
+        [*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert no_secret.returncode == 2 and "TICKETING_SECRET" in no_secret.stderr
     env["TICKETING_SECRET"] = "s" * 32
     env["TICKETING_REDIS_CLUSTER"] = "yes"
-    bad_flag = subprocess.run([*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30)
-    assert bad_flag.returncode == 2 and "TICKETING_REDIS_CLUSTER must be true or false, got 'yes'" in bad_flag.stderr
+    bad_flag = subprocess.run(
+        [*TICKETING, "serve"], env=env, capture_output=True, text=True, timeout=30
+    )
+    assert (
+        bad_flag.returncode == 2
+        and "TICKETING_REDIS_CLUSTER must be true or false, got 'yes'" in bad_flag.stderr
+    )
 
 
 def test_surge_reports_bookings_read_back_and_no_oversell(base_url: str, stores: Stores) -> None:
-    slots = [{"id": "a", "label": "early", "capacity": 15}, {"id": "b", "label": "late", "capacity": 10}]
-    response = httpx.put(f"{base_url}/api/v1/events/surge-test", headers=ADMIN,
-                         json=event_body(slots=slots, admit_per_second=200, max_per_client=1))
+    slots = [
+        {"id": "a", "label": "early", "capacity": 15},
+        {"id": "b", "label": "late", "capacity": 10},
+    ]
+    response = httpx.put(
+        f"{base_url}/api/v1/events/surge-test",
+        headers=ADMIN,
+        json=event_body(slots=slots, admit_per_second=200, max_per_client=1),
+    )
     assert response.status_code in (200, 201)
-    surge = subprocess.run([*TICKETING, "surge", "--url", base_url, "--event", "surge-test", "--clients", "60"],
-                           capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    surge = subprocess.run(
+        [*TICKETING, "surge", "--url", base_url, "--event", "surge-test", "--clients", "60"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200"},
+    )
     assert surge.returncode == 0, surge.stdout + surge.stderr
     summary = surge.stdout.splitlines()[-1]
-    assert re.search(r"admitted \d+\s+booked 25\s+sold out 35\s+errors 0\s+bookings not found 0\s+oversold 0", summary), summary
+    assert re.search(
+        r"admitted \d+\s+booked 25\s+sold out 35\s+errors 0\s+bookings not found 0\s+oversold 0",
+        summary,
+    ), summary
     event = httpx.get(f"{base_url}/api/v1/events/surge-test").json()
     assert [slot["remaining"] for slot in event["slots"]] == [0, 0]

@@ -9,13 +9,20 @@ import httpx
 from tests.app.conftest import ADMIN, Stores, admitted_token, bearer, event_body
 
 
-async def _hold(http: httpx.AsyncClient, event_id: str, token: str, slot_id: str = "a", quantity: int = 1) -> httpx.Response:
-    return await http.post(f"/api/v1/events/{event_id}/holds", json={"slot_id": slot_id, "quantity": quantity},
-                           headers=bearer(token))
+async def _hold(
+    http: httpx.AsyncClient, event_id: str, token: str, slot_id: str = "a", quantity: int = 1
+) -> httpx.Response:
+    return await http.post(
+        f"/api/v1/events/{event_id}/holds",
+        json={"slot_id": slot_id, "quantity": quantity},
+        headers=bearer(token),
+    )
 
 
 async def _confirm(http: httpx.AsyncClient, hold_id: str, token: str, key: str) -> httpx.Response:
-    return await http.post(f"/api/v1/holds/{hold_id}/confirm", headers={**bearer(token), "Idempotency-Key": key})
+    return await http.post(
+        f"/api/v1/holds/{hold_id}/confirm", headers={**bearer(token), "Idempotency-Key": key}
+    )
 
 
 async def _remaining(http: httpx.AsyncClient, event_id: str) -> dict[str, int]:
@@ -33,13 +40,23 @@ async def test_500_concurrent_holds_for_50_seats_have_exactly_50_winners(
     assert statuses.count(201) == 50 and statuses.count(409) == 450, set(statuses)
     assert {r.json()["error"] for r in responses if r.status_code == 409} == {"sold_out"}
     assert await _remaining(http, event_id) == {"a": 0}
-    winners = [(r.json()["hold_id"], token) for r, token in zip(responses, tokens) if r.status_code == 201]
-    confirmed = await asyncio.gather(*(_confirm(http, hold_id, token, secrets.token_hex(8)) for hold_id, token in winners))
+    winners = [
+        (r.json()["hold_id"], token)
+        for r, token in zip(responses, tokens, strict=True)
+        if r.status_code == 201
+    ]
+    confirmed = await asyncio.gather(
+        *(_confirm(http, hold_id, token, secrets.token_hex(8)) for hold_id, token in winners)
+    )
     assert [r.status_code for r in confirmed] == [201] * 50
     connection = await asyncpg.connect(stores.database_url)
     try:
-        booked = await connection.fetchval("SELECT sum(quantity) FROM bookings WHERE event_id = $1", event_id)
-        remaining = await connection.fetchval("SELECT remaining FROM slots WHERE event_id = $1", event_id)
+        booked = await connection.fetchval(
+            "SELECT sum(quantity) FROM bookings WHERE event_id = $1", event_id
+        )
+        remaining = await connection.fetchval(
+            "SELECT remaining FROM slots WHERE event_id = $1", event_id
+        )
     finally:
         await connection.close()
     assert (booked, remaining) == (50, 0)
@@ -65,19 +82,29 @@ async def test_confirm_is_idempotent_per_key(http: httpx.AsyncClient, new_event)
     again = await _confirm(http, hold_id, token, "key-1")
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    assert first.json()["quantity"] == 2 and first.json()["slot_id"] == "a" and first.json()["event_id"] == event_id
+    assert (
+        first.json()["quantity"] == 2
+        and first.json()["slot_id"] == "a"
+        and first.json()["event_id"] == event_id
+    )
     other_key = await _confirm(http, hold_id, token, "key-2")
     assert (other_key.status_code, other_key.json()["error"]) == (409, "already_confirmed")
-    booking = await http.get(f"/api/v1/bookings/{first.json()['booking_id']}", headers=bearer(token))
+    booking = await http.get(
+        f"/api/v1/bookings/{first.json()['booking_id']}", headers=bearer(token)
+    )
     assert booking.status_code == 200 and booking.json() == first.json()
     assert (await _remaining(http, event_id))["a"] == 48
 
 
-async def test_concurrent_confirms_with_one_key_make_one_booking(http: httpx.AsyncClient, new_event) -> None:
+async def test_concurrent_confirms_with_one_key_make_one_booking(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event()
     token = await admitted_token(http, event_id)
     hold_id = (await _hold(http, event_id, token)).json()["hold_id"]
-    responses = await asyncio.gather(*(_confirm(http, hold_id, token, "same-key") for _ in range(10)))
+    responses = await asyncio.gather(
+        *(_confirm(http, hold_id, token, "same-key") for _ in range(10))
+    )
     booked = {r.json()["booking_id"] for r in responses if r.status_code == 201}
     assert len(booked) == 1
     assert {r.status_code for r in responses} <= {201, 409}
@@ -106,14 +133,20 @@ async def test_max_per_client_counts_holds_and_bookings(http: httpx.AsyncClient,
     assert (await _hold(http, event_id, token, slot_id="b", quantity=1)).status_code == 201
 
 
-async def test_other_clients_cannot_touch_a_hold_or_booking(http: httpx.AsyncClient, new_event) -> None:
+async def test_other_clients_cannot_touch_a_hold_or_booking(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event()
     owner, stranger = await admitted_token(http, event_id), await admitted_token(http, event_id)
     hold_id = (await _hold(http, event_id, owner)).json()["hold_id"]
     assert (await _confirm(http, hold_id, stranger, "k")).status_code == 404
-    assert (await http.delete(f"/api/v1/holds/{hold_id}", headers=bearer(stranger))).status_code == 404
+    assert (
+        await http.delete(f"/api/v1/holds/{hold_id}", headers=bearer(stranger))
+    ).status_code == 404
     booking_id = (await _confirm(http, hold_id, owner, "k")).json()["booking_id"]
-    assert (await http.get(f"/api/v1/bookings/{booking_id}", headers=bearer(stranger))).status_code == 404
+    assert (
+        await http.get(f"/api/v1/bookings/{booking_id}", headers=bearer(stranger))
+    ).status_code == 404
 
 
 async def test_capacity_cannot_drop_below_bookings(http: httpx.AsyncClient, new_event) -> None:
@@ -121,10 +154,16 @@ async def test_capacity_cannot_drop_below_bookings(http: httpx.AsyncClient, new_
     token = await admitted_token(http, event_id)
     hold_id = (await _hold(http, event_id, token, quantity=3)).json()["hold_id"]
     assert (await _confirm(http, hold_id, token, "k")).status_code == 201
-    shrink = await http.put(f"/api/v1/events/{event_id}", headers=ADMIN,
-                            json=event_body(slots=[{"id": "a", "label": "x", "capacity": 2}]))
+    shrink = await http.put(
+        f"/api/v1/events/{event_id}",
+        headers=ADMIN,
+        json=event_body(slots=[{"id": "a", "label": "x", "capacity": 2}]),
+    )
     assert (shrink.status_code, shrink.json()["error"]) == (409, "capacity_below_booked")
-    grow = await http.put(f"/api/v1/events/{event_id}", headers=ADMIN,
-                          json=event_body(slots=[{"id": "a", "label": "x", "capacity": 10}]))
+    grow = await http.put(
+        f"/api/v1/events/{event_id}",
+        headers=ADMIN,
+        json=event_body(slots=[{"id": "a", "label": "x", "capacity": 10}]),
+    )
     assert grow.status_code == 200
     assert (await _remaining(http, event_id)) == {"a": 7}

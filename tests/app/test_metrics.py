@@ -28,8 +28,8 @@ def test_buckets_are_cumulative_with_le_bounds_an_infinite_bucket_a_count_and_a_
     assert samples[f'{RequestLatency.NAME}_bucket{{le="0.005",{series}}}'] == 3
     assert samples[f'{RequestLatency.NAME}_bucket{{le="5.0",{series}}}'] == 3
     assert samples[f'{RequestLatency.NAME}_bucket{{le="+Inf",{series}}}'] == 4
-    assert samples[f'{RequestLatency.NAME}_count{{{series}}}'] == 4
-    assert abs(samples[f'{RequestLatency.NAME}_sum{{{series}}}'] - 7.0044) < 1e-9
+    assert samples[f"{RequestLatency.NAME}_count{{{series}}}"] == 4
+    assert abs(samples[f"{RequestLatency.NAME}_sum{{{series}}}"] - 7.0044) < 1e-9
     assert samples[f'{RequestLatency.NAME}_count{{method="GET",route="/r",status="404"}}'] == 1
 
 
@@ -54,4 +54,6 @@ def test_a_lock_free_counter_adds_up_per_label_values_and_is_exposed_as_a_counte
 def test_a_lock_free_counter_never_increased_exposes_no_sample() -> None:
     registry = CollectorRegistry()
     LockFreeCounter("test_idle_total", "Idle", ["event"], registry=registry)
-    assert [line for line in generate_latest(registry).decode().splitlines() if not line.startswith("#")] == []
+    assert [
+        line for line in generate_latest(registry).decode().splitlines() if not line.startswith("#")
+    ] == []

@@ -1,4 +1,6 @@
-"""Schema migrations on a writable primary and on a read-only replica (the dr standby's Aurora secondary)."""
+"""Schema migrations on a writable primary and on a read-only replica (the dr standby's Aurora
+secondary).
+"""
 
 import secrets
 from collections.abc import AsyncIterator
@@ -51,7 +53,9 @@ async def test_read_only_replica_is_left_alone(stores, scratch_database):
     url = _database_url(stores.database_url, scratch_database)
     admin = await asyncpg.connect(stores.database_url)
     try:
-        await admin.execute(f'ALTER DATABASE "{scratch_database}" SET default_transaction_read_only = on')
+        await admin.execute(
+            f'ALTER DATABASE "{scratch_database}" SET default_transaction_read_only = on'
+        )
     finally:
         await admin.close()
     pool = await create_pool(url, max_size=2)

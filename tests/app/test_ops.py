@@ -10,11 +10,20 @@ async def test_health_and_readiness(http: httpx.AsyncClient) -> None:
     assert (await http.get("/readyz")).json() == {"status": "ready"}
 
 
-async def test_metrics_cover_queue_admissions_holds_bookings_and_latency(http: httpx.AsyncClient, new_event) -> None:
+async def test_metrics_cover_queue_admissions_holds_bookings_and_latency(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event()
     token = await admitted_token(http, event_id)
-    hold = await http.post(f"/api/v1/events/{event_id}/holds", json={"slot_id": "a", "quantity": 1}, headers=bearer(token))
-    await http.post(f"/api/v1/holds/{hold.json()['hold_id']}/confirm", headers={**bearer(token), "Idempotency-Key": "m"})
+    hold = await http.post(
+        f"/api/v1/events/{event_id}/holds",
+        json={"slot_id": "a", "quantity": 1},
+        headers=bearer(token),
+    )
+    await http.post(
+        f"/api/v1/holds/{hold.json()['hold_id']}/confirm",
+        headers={**bearer(token), "Idempotency-Key": "m"},
+    )
     text = (await http.get("/metrics")).text
     for line in (
         f'ticketing_queue_waiting{{event="{event_id}"}}',
@@ -22,7 +31,8 @@ async def test_metrics_cover_queue_admissions_holds_bookings_and_latency(http: h
         f'ticketing_holds_total{{event="{event_id}",outcome="ok"}} 1.0',
         f'ticketing_bookings_total{{event="{event_id}"}} 1.0',
         'ticketing_http_request_duration_seconds_count{method="POST",route="/api/v1/events/{event_id}/holds",status="201"}',
-        # the hot routes are served ahead of the middleware stack (web/fast_routes.py) yet still timed
+        # the hot routes are served ahead of the middleware stack (web/fast_routes.py) yet
+        # still timed
         'ticketing_http_request_duration_seconds_count{method="POST",route="/api/v1/events/{event_id}/queue",status="201"}',
         'ticketing_http_request_duration_seconds_count{method="GET",route="/api/v1/events/{event_id}/queue/me",status="200"}',
     ):

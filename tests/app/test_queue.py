@@ -8,7 +8,9 @@ import httpx
 from tests.app.conftest import ADMIN, client_headers, join, wait_for_access
 
 
-async def test_concurrent_joins_get_distinct_consecutive_numbers(http: httpx.AsyncClient, new_event) -> None:
+async def test_concurrent_joins_get_distinct_consecutive_numbers(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event(admit_per_second=0.001)
     joined = await asyncio.gather(*(join(http, event_id) for _ in range(200)))
     assert sorted(place["number"] for place in joined) == list(range(1, 201))
@@ -43,14 +45,23 @@ async def test_admission_follows_queue_numbers_in_order(http: httpx.AsyncClient,
     event_id = await new_event(admit_per_second=20)
     joined = await asyncio.gather(*(join(http, event_id) for _ in range(30)))
     await asyncio.sleep(0.8)
-    await http.post(f"/api/v1/events/{event_id}/pause", headers=ADMIN)  # hold `serving` still while reading
-    places = await asyncio.gather(*(
-        http.get(f"/api/v1/events/{event_id}/queue/me", headers={"Authorization": f"Bearer {p['ticket']}"})
-        for p in joined
-    ))
+    await http.post(
+        f"/api/v1/events/{event_id}/pause", headers=ADMIN
+    )  # hold `serving` still while reading
+    places = await asyncio.gather(
+        *(
+            http.get(
+                f"/api/v1/events/{event_id}/queue/me",
+                headers={"Authorization": f"Bearer {p['ticket']}"},
+            )
+            for p in joined
+        )
+    )
     admitted = {p["number"] for p in (r.json() for r in places) if p["admitted"]}
     assert admitted, "someone is admitted after 0.8 s at 20/s"
-    assert admitted == set(range(1, max(admitted) + 1)), "admission is a prefix of the queue numbers"
+    assert admitted == set(range(1, max(admitted) + 1)), (
+        "admission is a prefix of the queue numbers"
+    )
     assert len(admitted) < 30
 
 
@@ -65,7 +76,9 @@ async def test_admission_rate_is_respected(http: httpx.AsyncClient, new_event) -
     assert 15 <= serving <= 10 * elapsed + 11, (serving, elapsed)
 
 
-async def test_max_active_caps_admissions_and_no_shows_free_their_place(http: httpx.AsyncClient, new_event) -> None:
+async def test_max_active_caps_admissions_and_no_shows_free_their_place(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event(max_active=5, access_ttl_seconds=1)
     joined = [await join(http, event_id) for _ in range(8)]
     await asyncio.sleep(0.5)
@@ -75,7 +88,10 @@ async def test_max_active_caps_admissions_and_no_shows_free_their_place(http: ht
     await asyncio.sleep(1.6)
     event = (await http.get(f"/api/v1/events/{event_id}")).json()
     assert event["queue"]["serving"] == 8
-    lapsed = await http.get(f"/api/v1/events/{event_id}/queue/me", headers={"Authorization": f"Bearer {joined[0]['ticket']}"})
+    lapsed = await http.get(
+        f"/api/v1/events/{event_id}/queue/me",
+        headers={"Authorization": f"Bearer {joined[0]['ticket']}"},
+    )
     assert lapsed.json()["admitted"] is False and lapsed.json()["lapsed"] is True
 
 
@@ -85,13 +101,18 @@ async def test_an_active_client_keeps_its_place(http: httpx.AsyncClient, new_eve
     await wait_for_access(http, event_id, first["ticket"])
     for _ in range(6):  # 1.5 s of activity, longer than the TTL
         await asyncio.sleep(0.25)
-        place = await http.get(f"/api/v1/events/{event_id}/queue/me", headers={"Authorization": f"Bearer {first['ticket']}"})
+        place = await http.get(
+            f"/api/v1/events/{event_id}/queue/me",
+            headers={"Authorization": f"Bearer {first['ticket']}"},
+        )
         assert place.json()["admitted"] is True
     assert (await http.get(f"/api/v1/events/{event_id}")).json()["queue"]["serving"] == 1
     assert second["number"] == 2
 
 
-async def test_pause_stops_and_resume_restarts_admissions(http: httpx.AsyncClient, new_event) -> None:
+async def test_pause_stops_and_resume_restarts_admissions(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event(admit_per_second=50)
     paused = await http.post(f"/api/v1/events/{event_id}/pause", headers=ADMIN)
     assert paused.status_code == 200 and paused.json()["paused"] is True

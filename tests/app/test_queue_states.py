@@ -6,10 +6,9 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from tests.app.conftest import ADMIN, bearer, join
 from ticketing import queue, queue_states
 from ticketing.queue_states import QueueStates
-
-from tests.app.conftest import ADMIN, bearer, join
 
 
 def test_a_fresh_state_answers_only_for_numbers_still_waiting() -> None:
@@ -34,12 +33,16 @@ def test_a_stale_or_forgotten_state_asks_redis(monkeypatch: pytest.MonkeyPatch) 
     assert states.waiting("e", 3) is None
 
 
-async def test_pause_and_resume_show_at_once_in_position_reads(http: httpx.AsyncClient, new_event) -> None:
+async def test_pause_and_resume_show_at_once_in_position_reads(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event(admit_per_second=0.001)
     await join(http, event_id)
     waiting = await join(http, event_id)
     url = f"/api/v1/events/{event_id}/queue/me"
-    assert (await http.get(url, headers=bearer(waiting["ticket"]))).json()["eta_seconds"] is not None
+    assert (await http.get(url, headers=bearer(waiting["ticket"]))).json()[
+        "eta_seconds"
+    ] is not None
     await http.post(f"/api/v1/events/{event_id}/pause", headers=ADMIN)
     assert (await http.get(url, headers=bearer(waiting["ticket"]))).json()["eta_seconds"] is None
     await http.post(f"/api/v1/events/{event_id}/resume", headers=ADMIN)
@@ -59,10 +62,24 @@ def test_a_forgotten_state_keeps_the_rate_for_pushes() -> None:
 
 def test_a_push_recomputes_the_place_at_the_last_known_rate_or_leaves_it_to_redis() -> None:
     backends = SimpleNamespace(queue_states=QueueStates())
-    body = {"number": 10, "position": 10, "ahead": 9, "eta_seconds": 5, "admitted": False,
-            "lapsed": False, "access_token": None}
+    body = {
+        "number": 10,
+        "position": 10,
+        "ahead": 9,
+        "eta_seconds": 5,
+        "admitted": False,
+        "lapsed": False,
+        "access_token": None,
+    }
     assert queue.status_at(backends, "e", body, serving=4) is None, "no rate known here yet"
     backends.queue_states.remember("e", serving=0, seq=20, admit_per_second=2.0, paused=False)
     backends.queue_states.forget("e")
-    assert queue.status_at(backends, "e", body, serving=4) == {**body, "position": 6, "ahead": 5, "eta_seconds": 3}
-    assert queue.status_at(backends, "e", body, serving=10) is None, "admitted: the access token comes from Redis"
+    assert queue.status_at(backends, "e", body, serving=4) == {
+        **body,
+        "position": 6,
+        "ahead": 5,
+        "eta_seconds": 3,
+    }
+    assert queue.status_at(backends, "e", body, serving=10) is None, (
+        "admitted: the access token comes from Redis"
+    )

@@ -7,12 +7,16 @@ import httpx
 import orjson
 import pytest
 
-from ticketing import tokens
 from tests.app.conftest import SECRET, admitted_token, bearer, join
+from ticketing import tokens
 
 
-def _expired(kind: tokens.TokenKind, event_id: str, client_id: str = "client-expired", number: int = 1) -> str:
-    payload = orjson.dumps({"k": kind, "e": event_id, "c": client_id, "n": number, "x": int(time.time()) - 5})
+def _expired(
+    kind: tokens.TokenKind, event_id: str, client_id: str = "client-expired", number: int = 1
+) -> str:
+    payload = orjson.dumps(
+        {"k": kind, "e": event_id, "c": client_id, "n": number, "x": int(time.time()) - 5}
+    )
     return tokens.Tokens(SECRET).signed(payload)
 
 
@@ -29,7 +33,9 @@ def _tampered(token: str) -> str:
 
 
 async def _hold(http: httpx.AsyncClient, event_id: str, headers: dict[str, str]) -> httpx.Response:
-    return await http.post(f"/api/v1/events/{event_id}/holds", json={"slot_id": "a", "quantity": 1}, headers=headers)
+    return await http.post(
+        f"/api/v1/events/{event_id}/holds", json={"slot_id": "a", "quantity": 1}, headers=headers
+    )
 
 
 async def test_access_token_refusals(http: httpx.AsyncClient, new_event) -> None:
@@ -74,7 +80,9 @@ async def test_ticket_refusals(http: httpx.AsyncClient, new_event) -> None:
     assert (await http.get(url, headers=bearer(ticket))).status_code == 200
 
 
-async def test_lapsed_admission_refuses_the_access_token(http: httpx.AsyncClient, new_event) -> None:
+async def test_lapsed_admission_refuses_the_access_token(
+    http: httpx.AsyncClient, new_event
+) -> None:
     event_id = await new_event(access_ttl_seconds=1)
     access = await admitted_token(http, event_id)
     await asyncio.sleep(1.3)
@@ -83,17 +91,25 @@ async def test_lapsed_admission_refuses_the_access_token(http: httpx.AsyncClient
 
 
 @pytest.mark.parametrize("token", ["", "Bearer", "Bearer wrong-token", "wrong-token"])
-async def test_admin_routes_refuse_bad_admin_tokens(http: httpx.AsyncClient, new_event, token: str) -> None:
+async def test_admin_routes_refuse_bad_admin_tokens(
+    http: httpx.AsyncClient, new_event, token: str
+) -> None:
     event_id = await new_event()
     headers = {"Authorization": token} if token else {}
     for method, path in (("POST", "pause"), ("POST", "resume")):
         response = await http.request(method, f"/api/v1/events/{event_id}/{path}", headers=headers)
-        assert response.status_code == 401 and response.json()["error"] in ("missing_token", "invalid_token", "unauthorized")
+        assert response.status_code == 401 and response.json()["error"] in (
+            "missing_token",
+            "invalid_token",
+            "unauthorized",
+        )
     response = await http.put(f"/api/v1/events/{event_id}", json={}, headers=headers)
     assert response.status_code == 401
 
 
-def test_a_remembered_token_is_still_checked_for_expiry_kind_and_event(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_remembered_token_is_still_checked_for_expiry_kind_and_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     issuer = tokens.Tokens(SECRET)
     ticket = issuer.issue("ticket", "event-a", "client-remembered", 7)
     assert issuer.verify(ticket, "ticket", "event-a").number == 7  # now remembered
@@ -101,15 +117,23 @@ def test_a_remembered_token_is_still_checked_for_expiry_kind_and_event(monkeypat
         issuer.verify(ticket, "access", "event-a")
     with pytest.raises(tokens.TokenError) as event:
         issuer.verify(ticket, "ticket", "event-b")
-    monkeypatch.setattr(tokens.time, "time", lambda: time.time_ns() / 1e9 + tokens.TICKET_TTL_SECONDS + 1)
+    monkeypatch.setattr(
+        tokens.time, "time", lambda: time.time_ns() / 1e9 + tokens.TICKET_TTL_SECONDS + 1
+    )
     with pytest.raises(tokens.TokenError) as expired:
         issuer.verify(ticket, "ticket", "event-a")
-    assert (kind.value.code, event.value.status, expired.value.code) == ("wrong_token_kind", 403, "token_expired")
+    assert (kind.value.code, event.value.status, expired.value.code) == (
+        "wrong_token_kind",
+        403,
+        "token_expired",
+    )
 
 
 def test_only_tokens_whose_signature_checked_out_are_remembered_and_the_memory_is_bounded() -> None:
     issuer = tokens.Tokens(SECRET, remembered=3)
-    forged = tokens.Tokens(b"not-the-server-secret-0000").issue("ticket", "event-a", "attacker-1", 1)
+    forged = tokens.Tokens(b"not-the-server-secret-0000").issue(
+        "ticket", "event-a", "attacker-1", 1
+    )
     for _ in range(2):  # refused the second time too: a refusal is never remembered
         with pytest.raises(tokens.TokenError, match="signature"):
             issuer.verify(forged, "ticket", "event-a")

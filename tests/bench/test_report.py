@@ -1,19 +1,31 @@
 """The bench's arithmetic and written forms: no load is driven here."""
+
 import json
 import math
 
 import pytest
 
-from app.bench.quantities import chart_cpu_limit, cpu_cores
-from app.bench.profile import parse_collapsed, self_by_package, top_inclusive, top_self
 from app.bench.open_loop import OpenLoop
-from app.bench.report import (REFERENCE_RPS_PER_VCPU, TARGETS, lookup, markdown_table, paired_ratio, percentile,
-                              profile_text, ratio, require_no_errors, require_statuses, size_for_target,
-                              sizing_text)
-from app.bench.scenarios import OPEN_LOOP_FRACTIONS, open_loop_client_prefix
 from app.bench.plot import write_plot
-from ticketing.web.inputs import CLIENT_ID_RE
+from app.bench.profile import parse_collapsed, self_by_package, top_inclusive, top_self
+from app.bench.quantities import chart_cpu_limit, cpu_cores
+from app.bench.report import (
+    REFERENCE_RPS_PER_VCPU,
+    TARGETS,
+    lookup,
+    markdown_table,
+    paired_ratio,
+    percentile,
+    profile_text,
+    ratio,
+    require_no_errors,
+    require_statuses,
+    size_for_target,
+    sizing_text,
+)
+from app.bench.scenarios import OPEN_LOOP_FRACTIONS, open_loop_client_prefix
 from app.bench.wrk import parse_result
+from ticketing.web.inputs import CLIENT_ID_RE
 
 
 def test_percentile_is_nearest_rank():
@@ -70,15 +82,24 @@ def test_lookup_follows_dotted_keys_and_misses_to_none():
 
 
 def test_markdown_marks_targets_met_missed_and_unmeasured():
-    results = {"ceiling": {"rps": 20_000.0},
-               "enqueue": {"rps": 12_000.0, "ratio_to_ceiling": 0.6, "p99_ms_at_80pct_load": 80.0},
-               "booking": {"oversold": 0}, "websocket": {"push_p99_ms": 400.0, "missed_pushes": 3}}
-    rows = {line.split(" | ")[0].lstrip("| "): line for line in markdown_table(results).splitlines()}
-    assert rows["queue entry / ceiling (median of paired rounds)"].endswith("| 0.60 | >= 0.5 | yes |")
+    results = {
+        "ceiling": {"rps": 20_000.0},
+        "enqueue": {"rps": 12_000.0, "ratio_to_ceiling": 0.6, "p99_ms_at_80pct_load": 80.0},
+        "booking": {"oversold": 0},
+        "websocket": {"push_p99_ms": 400.0, "missed_pushes": 3},
+    }
+    rows = {
+        line.split(" | ")[0].lstrip("| "): line for line in markdown_table(results).splitlines()
+    }
+    assert rows["queue entry / ceiling (median of paired rounds)"].endswith(
+        "| 0.60 | >= 0.5 | yes |"
+    )
     assert rows["queue entry p99 ms at 80% load"].endswith("| 80.00 | < 50 ms | no |")
     assert rows["oversold seats"].endswith("| 0 | = 0 | yes |")
     assert rows["connected clients the push never reached"].endswith("| 3 | = 0 | no |")
-    assert rows["position reads / ceiling (median of paired rounds)"].endswith("| not measured | >= 0.7 | not measured |")
+    assert rows["position reads / ceiling (median of paired rounds)"].endswith(
+        "| not measured | >= 0.7 | not measured |"
+    )
     assert rows["ceiling (bare ASGI) rps"].startswith("| ceiling (bare ASGI) rps | 20,000 |")
 
 
@@ -88,9 +109,20 @@ def test_every_target_names_a_row_of_the_table():
 
 
 def test_wrk_result_line_is_parsed_into_milliseconds():
-    line = {"requests": 50_000, "duration_us": 10_000_000, "connect_errors": 0, "read_errors": 1,
-            "write_errors": 0, "status_errors": 3, "timeouts": 2, "p50_us": 1500, "p90_us": 4000,
-            "p99_us": 12_500, "max_us": 40_000, "statuses": {"201": 10, "409": 5}}
+    line = {
+        "requests": 50_000,
+        "duration_us": 10_000_000,
+        "connect_errors": 0,
+        "read_errors": 1,
+        "write_errors": 0,
+        "status_errors": 3,
+        "timeouts": 2,
+        "p50_us": 1500,
+        "p90_us": 4000,
+        "p99_us": 12_500,
+        "max_us": 40_000,
+        "statuses": {"201": 10, "409": 5},
+    }
     result = parse_result("Running 10s test\nWRK_JSON " + json.dumps(line) + "\n")
     assert result.rps == 5_000
     assert (result.p50_ms, result.p99_ms, result.max_ms) == (1.5, 12.5, 40.0)
@@ -117,9 +149,11 @@ def test_profile_refuses_lines_that_are_not_collapsed_stacks():
 
 
 def test_profile_self_time_adds_up_by_package():
-    stacks = parse_collapsed("run (asyncio/runners.py);matches (starlette/routing.py) 3\n"
-                             "run (asyncio/runners.py);observe (prometheus_client/metrics.py) 1\n"
-                             "run (asyncio/runners.py);__init__ (starlette/requests.py) 4\n")
+    stacks = parse_collapsed(
+        "run (asyncio/runners.py);matches (starlette/routing.py) 3\n"
+        "run (asyncio/runners.py);observe (prometheus_client/metrics.py) 1\n"
+        "run (asyncio/runners.py);__init__ (starlette/requests.py) 4\n"
+    )
     assert self_by_package(stacks) == [("starlette", 0.875), ("prometheus_client", 0.125)]
 
 
@@ -160,12 +194,25 @@ def test_the_ratio_to_the_ceiling_is_the_median_of_paired_rounds():
 
 
 def test_the_plot_is_written_for_a_full_run_and_for_one_that_stopped_after_the_ceiling(tmp_path):
-    full = {"cores": 1, "ceiling": {"rps": 30_000.0},
-            "enqueue": {"rps": 15_000.0, "p50_ms": 3.0, "p99_ms": 6.0, "p99_ms_at_80pct_load": 2.5,
-                        "open_loop": [{"achieved_rps": 7_000.0, "p50_ms": 1.3, "p99_ms": 2.4},
-                                      {"achieved_rps": 11_000.0, "p50_ms": 1.6, "p99_ms": 2.9}]},
-            "websocket": {"push_p99_ms": 700.0}}
-    for name, results in (("full", full), ("ceiling-only", {"cores": 1, "ceiling": {"rps": 30_000.0}})):
+    full = {
+        "cores": 1,
+        "ceiling": {"rps": 30_000.0},
+        "enqueue": {
+            "rps": 15_000.0,
+            "p50_ms": 3.0,
+            "p99_ms": 6.0,
+            "p99_ms_at_80pct_load": 2.5,
+            "open_loop": [
+                {"achieved_rps": 7_000.0, "p50_ms": 1.3, "p99_ms": 2.4},
+                {"achieved_rps": 11_000.0, "p50_ms": 1.6, "p99_ms": 2.9},
+            ],
+        },
+        "websocket": {"push_p99_ms": 700.0},
+    }
+    for name, results in (
+        ("full", full),
+        ("ceiling-only", {"cores": 1, "ceiling": {"rps": 30_000.0}}),
+    ):
         path = tmp_path / f"{name}.png"
         write_plot(results, path)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
@@ -185,12 +232,16 @@ def test_a_load_answered_with_anything_but_the_measured_statuses_stops_the_bench
 def test_a_wrk_run_with_status_or_socket_errors_stops_the_bench():
     require_no_errors({"connect": 0, "read": 0, "write": 0, "status": 0, "timeout": 0}, "position")
     with pytest.raises(RuntimeError, match=r"position under wrk had errors \{'status': 12\}"):
-        require_no_errors({"connect": 0, "read": 0, "write": 0, "status": 12, "timeout": 0}, "position under wrk")
+        require_no_errors(
+            {"connect": 0, "read": 0, "write": 0, "status": 12, "timeout": 0}, "position under wrk"
+        )
 
 
 @pytest.mark.parametrize("fraction", OPEN_LOOP_FRACTIONS)
 def test_open_loop_clients_have_ids_the_app_accepts(fraction):
-    generator = OpenLoop("/api/v1/events/e/queue", open_loop_client_prefix("0a1b2c3d", fraction), "127.0.0.1")
+    generator = OpenLoop(
+        "/api/v1/events/e/queue", open_loop_client_prefix("0a1b2c3d", fraction), "127.0.0.1"
+    )
     request = generator.request().decode()
     client_id = request.split("X-Client-Id: ")[1].split("\r\n")[0]
     assert CLIENT_ID_RE.match(client_id), client_id

@@ -23,10 +23,7 @@ def render(values: dict[str, Any]) -> list[Manifest]:
     with helm.Chart.load(CHART_DIR) as chart:
         rendered = chart.render(values, name=RELEASE_NAME, namespace=NAMESPACE, is_install=True)
     return [
-        document
-        for text in rendered.values()
-        for document in yaml.safe_load_all(text)
-        if document
+        document for text in rendered.values() for document in yaml.safe_load_all(text) if document
     ]
 
 

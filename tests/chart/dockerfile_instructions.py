@@ -25,7 +25,11 @@ class Instruction:
             parsed = json.loads(self.arguments)
         except json.JSONDecodeError:
             return None
-        return parsed if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed) else None
+        return (
+            parsed
+            if isinstance(parsed, list) and all(isinstance(item, str) for item in parsed)
+            else None
+        )
 
 
 def logical_lines(text: str) -> list[str]:
@@ -46,7 +50,9 @@ def logical_lines(text: str) -> list[str]:
 
 
 def parse(text: str) -> list[Instruction]:
-    """Every instruction with the name of the build stage it belongs to ("" before the first FROM)."""
+    """Every instruction with the name of the build stage it belongs to ("" before the first
+    FROM).
+    """
     instructions: list[Instruction] = []
     stage = ""
     for line in logical_lines(text):
@@ -54,7 +60,9 @@ def parse(text: str) -> list[Instruction]:
         keyword = keyword.upper()
         if keyword == "FROM":
             words = shlex.split(arguments)
-            stage = words[2] if len(words) >= 3 and words[1].upper() == "AS" else str(len(instructions))
+            stage = (
+                words[2] if len(words) >= 3 and words[1].upper() == "AS" else str(len(instructions))
+            )
         instructions.append(Instruction(keyword, re.sub(r"\s+", " ", arguments.strip()), stage))
     return instructions
 

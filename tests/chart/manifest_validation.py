@@ -14,12 +14,17 @@ from tests.chart.chart_render import Manifest
 
 CRD_SCHEMA_DIR = Path(__file__).resolve().parent / "crd_schemas"
 CUSTOM_RESOURCE_SCHEMAS = {
-    ("elbv2.k8s.aws/v1beta1", "TargetGroupBinding"): "targetgroupbinding.elbv2.k8s.aws-v1beta1.json",
+    (
+        "elbv2.k8s.aws/v1beta1",
+        "TargetGroupBinding",
+    ): "targetgroupbinding.elbv2.k8s.aws-v1beta1.json",
 }
 
 
 def validate_manifest(manifest: Manifest, kubernetes_version: str) -> None:
-    """Raises a jsonschema.ValidationError (or kubernetes-validate's subclass) on an invalid manifest."""
+    """Raises a jsonschema.ValidationError (or kubernetes-validate's subclass) on an invalid
+    manifest.
+    """
     schema_file = CUSTOM_RESOURCE_SCHEMAS.get((manifest["apiVersion"], manifest["kind"]))
     if schema_file is None:
         kubernetes_validate.validate(manifest, kubernetes_version, strict=True)

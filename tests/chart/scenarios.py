@@ -12,16 +12,32 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-TARGET_GROUP_ARN = "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/ticketing-prod/0123456789abcdef"
+TARGET_GROUP_ARN = (
+    "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:"
+    "targetgroup/ticketing-prod/0123456789abcdef"
+)
 ROLE_ARN = "arn:aws:iam::123456789012:role/ticketing-prod-services"
-CERTIFICATE_ARN = "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
-WAF_ACL_ARN = "arn:aws:wafv2:ap-northeast-2:123456789012:regional/webacl/ticketing-prod/a1b2c3d4-e5f6-7a8b-9c0d-e1f2a3b4c5d6"
+CERTIFICATE_ARN = (
+    "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+)
+WAF_ACL_ARN = (
+    "arn:aws:wafv2:ap-northeast-2:123456789012:"
+    "regional/webacl/ticketing-prod/a1b2c3d4-e5f6-7a8b-9c0d-e1f2a3b4c5d6"
+)
 EXISTING_SECRET = "ticketing-runtime"
 TLS_SECRET = "ticketing-pod-certificate"
-SECRET_ENV_NAMES = ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL", "TICKETING_ADMIN_TOKEN", "TICKETING_SECRET")
+SECRET_ENV_NAMES = (
+    "TICKETING_REDIS_URL",
+    "TICKETING_DATABASE_URL",
+    "TICKETING_ADMIN_TOKEN",
+    "TICKETING_SECRET",
+)
 
 MINIMAL_VALUES: dict[str, Any] = {
-    "image": {"repository": "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing", "tag": "0.1.0"},
+    "image": {
+        "repository": "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing",
+        "tag": "0.1.0",
+    },
     "existingSecret": EXISTING_SECRET,
     "targetGroupBinding": {"targetGroupArn": TARGET_GROUP_ARN},
 }
@@ -33,10 +49,22 @@ PULUMI_SERVICES_VALUES: dict[str, Any] = {
         "pullPolicy": "IfNotPresent",
     },
     "replicaCount": 4,
-    "resources": {"requests": {"cpu": "750m", "memory": "384Mi"}, "limits": {"cpu": "2", "memory": "768Mi"}},
-    "autoscaling": {"enabled": True, "minReplicas": 4, "maxReplicas": 60, "targetCPUUtilizationPercentage": 70},
+    "resources": {
+        "requests": {"cpu": "750m", "memory": "384Mi"},
+        "limits": {"cpu": "2", "memory": "768Mi"},
+    },
+    "autoscaling": {
+        "enabled": True,
+        "minReplicas": 4,
+        "maxReplicas": 60,
+        "targetCPUUtilizationPercentage": 70,
+    },
     "podDisruptionBudget": {"minAvailable": 3},
-    "serviceAccount": {"create": True, "name": "ticketing", "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN}},
+    "serviceAccount": {
+        "create": True,
+        "name": "ticketing",
+        "annotations": {"eks.amazonaws.com/role-arn": ROLE_ARN},
+    },
     "existingSecret": EXISTING_SECRET,
     "env": {"TICKETING_LOG_LEVEL": "info", "TICKETING_REGION": "ap-northeast-2"},
     "tls": {"enabled": True},
@@ -55,10 +83,16 @@ INGRESS_VALUES: dict[str, Any] = {
     },
 }
 
-TLS_SECRET_VALUES: dict[str, Any] = {**MINIMAL_VALUES, "tls": {"enabled": True, "secretName": TLS_SECRET}}
+TLS_SECRET_VALUES: dict[str, Any] = {
+    **MINIMAL_VALUES,
+    "tls": {"enabled": True, "secretName": TLS_SECRET},
+}
 
 SCENARIOS = {
-    "minimal": MINIMAL_VALUES, "pulumi-services": PULUMI_SERVICES_VALUES, "ingress": INGRESS_VALUES, "tls-secret": TLS_SECRET_VALUES,
+    "minimal": MINIMAL_VALUES,
+    "pulumi-services": PULUMI_SERVICES_VALUES,
+    "ingress": INGRESS_VALUES,
+    "tls-secret": TLS_SECRET_VALUES,
 }
 
 

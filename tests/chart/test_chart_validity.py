@@ -22,21 +22,49 @@ from tests.chart.scenarios import INGRESS_VALUES, MINIMAL_VALUES, PULUMI_SERVICE
 
 EXPECTED_KINDS = {
     "minimal": [
-        "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service", "ServiceAccount", "TargetGroupBinding",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Service",
+        "ServiceAccount",
+        "TargetGroupBinding",
     ],
     "pulumi-services": [
-        "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Secret", "Service", "ServiceAccount", "TargetGroupBinding",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Secret",
+        "Service",
+        "ServiceAccount",
+        "TargetGroupBinding",
     ],
-    "ingress": ["Deployment", "HorizontalPodAutoscaler", "Ingress", "PodDisruptionBudget", "Service", "ServiceAccount"],
+    "ingress": [
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "PodDisruptionBudget",
+        "Service",
+        "ServiceAccount",
+    ],
     "tls-secret": [
-        "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service", "ServiceAccount", "TargetGroupBinding",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Service",
+        "ServiceAccount",
+        "TargetGroupBinding",
     ],
 }
 
 
 def test_chart_defaults_alone_are_refused_naming_every_required_key() -> None:
     message = render_error({})
-    for key in ("/image/repository", "/image/tag", "/existingSecret", "/targetGroupBinding/targetGroupArn"):
+    for key in (
+        "/image/repository",
+        "/image/tag",
+        "/existingSecret",
+        "/targetGroupBinding/targetGroupArn",
+    ):
         assert key in message
 
 
@@ -61,7 +89,9 @@ def test_chart_declares_the_oldest_kubernetes_version_it_is_validated_for() -> N
 
 @pytest.mark.parametrize("kubernetes_version", [OLDEST_KUBERNETES_VERSION, KUBERNETES_VERSION])
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_manifest_is_valid_for_the_supported_kubernetes_versions(scenario: str, kubernetes_version: str) -> None:
+def test_every_manifest_is_valid_for_the_supported_kubernetes_versions(
+    scenario: str, kubernetes_version: str
+) -> None:
     for manifest in render(SCENARIOS[scenario]):
         validate_manifest(manifest, kubernetes_version)
 

@@ -12,11 +12,16 @@ def test_hpa_scales_the_deployment_on_cpu_at_70_percent_by_default() -> None:
     manifests = render(MINIMAL_VALUES)
     hpa = only(manifests, "HorizontalPodAutoscaler")
     assert hpa["spec"]["scaleTargetRef"] == {
-        "apiVersion": "apps/v1", "kind": "Deployment", "name": only(manifests, "Deployment")["metadata"]["name"],
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": only(manifests, "Deployment")["metadata"]["name"],
     }
     (metric,) = hpa["spec"]["metrics"]
     assert metric["type"] == "Resource"
-    assert metric["resource"] == {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}
+    assert metric["resource"] == {
+        "name": "cpu",
+        "target": {"type": "Utilization", "averageUtilization": 70},
+    }
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 30)
 
 
@@ -30,15 +35,22 @@ def test_deployment_leaves_replicas_to_the_hpa() -> None:
 
 
 def test_without_autoscaling_replica_count_is_fixed_and_there_is_no_hpa() -> None:
-    values = with_override(with_override(MINIMAL_VALUES, "autoscaling.enabled", False), "replicaCount", 5)
+    values = with_override(
+        with_override(MINIMAL_VALUES, "autoscaling.enabled", False), "replicaCount", 5
+    )
     manifests = render(values)
     assert only(manifests, "Deployment")["spec"]["replicas"] == 5
     assert "HorizontalPodAutoscaler" not in [manifest["kind"] for manifest in manifests]
 
 
 def test_min_replicas_above_max_replicas_is_refused() -> None:
-    values = with_override(MINIMAL_VALUES, "autoscaling", {"enabled": True, "minReplicas": 10, "maxReplicas": 5})
-    assert "autoscaling.minReplicas (10) must not exceed autoscaling.maxReplicas (5)" in render_error(values)
+    values = with_override(
+        MINIMAL_VALUES, "autoscaling", {"enabled": True, "minReplicas": 10, "maxReplicas": 5}
+    )
+    assert (
+        "autoscaling.minReplicas (10) must not exceed autoscaling.maxReplicas (5)"
+        in render_error(values)
+    )
 
 
 def test_pdb_selects_exactly_the_pods_of_the_deployment() -> None:
@@ -51,7 +63,10 @@ def test_pdb_selects_exactly_the_pods_of_the_deployment() -> None:
 
 
 def test_pdb_accepts_a_percentage() -> None:
-    pdb = only(render(with_override(MINIMAL_VALUES, "podDisruptionBudget.minAvailable", "50%")), "PodDisruptionBudget")
+    pdb = only(
+        render(with_override(MINIMAL_VALUES, "podDisruptionBudget.minAvailable", "50%")),
+        "PodDisruptionBudget",
+    )
     assert pdb["spec"]["minAvailable"] == "50%"
 
 
@@ -63,7 +78,11 @@ def test_pdb_accepts_a_percentage() -> None:
             "podDisruptionBudget.minAvailable (3) must be below the minimum replica count (3)",
         ),
         (
-            {"autoscaling.enabled": False, "replicaCount": 2, "podDisruptionBudget.minAvailable": 2},
+            {
+                "autoscaling.enabled": False,
+                "replicaCount": 2,
+                "podDisruptionBudget.minAvailable": 2,
+            },
             "podDisruptionBudget.minAvailable (2) must be below the minimum replica count (2)",
         ),
     ],

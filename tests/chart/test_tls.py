@@ -23,7 +23,11 @@ ALB = "alb.ingress.kubernetes.io/"
 
 
 def tls_env(container: dict) -> dict[str, dict]:
-    return {variable["name"]: variable for variable in container["env"] if variable["name"] in TLS_FILE_VARIABLES}
+    return {
+        variable["name"]: variable
+        for variable in container["env"]
+        if variable["name"] in TLS_FILE_VARIABLES
+    }
 
 
 def tls_volume(manifests: list[dict]) -> dict:
@@ -46,15 +50,22 @@ def test_generated_certificate_is_a_self_signed_tls_secret_for_the_service_names
     service = only(manifests, "Service")["metadata"]["name"]
     assert secret["type"] == "kubernetes.io/tls"
     assert secret["metadata"]["name"] == tls_volume(manifests)["secret"]["secretName"]
-    assert base64.b64decode(secret["data"]["tls.key"]).startswith(b"-----BEGIN RSA PRIVATE KEY-----")
+    assert base64.b64decode(secret["data"]["tls.key"]).startswith(
+        b"-----BEGIN RSA PRIVATE KEY-----"
+    )
     certificate = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
     assert certificate.issuer == certificate.subject
-    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    names = certificate.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    ).value.get_values_for_type(x509.DNSName)
     assert f"{service}.{NAMESPACE}.svc" in names
 
 
 def test_key_and_certificate_are_mounted_read_only_from_the_secret_and_named_by_path() -> None:
-    for values, secret_name in ((PULUMI_SERVICES_VALUES, "ticketing-tls"), (TLS_SECRET_VALUES, TLS_SECRET)):
+    for values, secret_name in (
+        (PULUMI_SERVICES_VALUES, "ticketing-tls"),
+        (TLS_SECRET_VALUES, TLS_SECRET),
+    ):
         manifests = render(values)
         container = app_container(manifests)
         volume = tls_volume(manifests)
@@ -63,7 +74,8 @@ def test_key_and_certificate_are_mounted_read_only_from_the_secret_and_named_by_
         assert mount["readOnly"] is True
         env = tls_env(container)
         assert env == {
-            name: {"name": name, "value": f"{mount['mountPath']}/{key}"} for name, key in TLS_FILE_VARIABLES.items()
+            name: {"name": name, "value": f"{mount['mountPath']}/{key}"}
+            for name, key in TLS_FILE_VARIABLES.items()
         }
 
 
@@ -83,18 +95,27 @@ def test_probes_and_metrics_scrape_speak_https_when_enabled() -> None:
     manifests = render(PULUMI_SERVICES_VALUES)
     container = app_container(manifests)
     assert {container[probe]["httpGet"]["scheme"] for probe in PROBES} == {"HTTPS"}
-    assert only(manifests, "Deployment")["spec"]["template"]["metadata"]["annotations"]["prometheus.io/scheme"] == "https"
+    assert (
+        only(manifests, "Deployment")["spec"]["template"]["metadata"]["annotations"][
+            "prometheus.io/scheme"
+        ]
+        == "https"
+    )
 
 
 def test_the_port_stays_8000_for_the_service_and_the_binding() -> None:
     manifests = render(PULUMI_SERVICES_VALUES)
-    assert app_container(manifests)["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
+    assert app_container(manifests)["ports"] == [
+        {"name": "http", "containerPort": 8000, "protocol": "TCP"}
+    ]
     assert only(manifests, "TargetGroupBinding")["spec"]["serviceRef"]["port"] == "http"
 
 
 def test_ingress_asks_the_alb_for_https_to_the_pods_when_enabled() -> None:
     plain = only(render(INGRESS_VALUES), "Ingress")["metadata"]["annotations"]
     assert ALB + "backend-protocol" not in plain
-    annotations = only(render(with_override(INGRESS_VALUES, "tls", {"enabled": True})), "Ingress")["metadata"]["annotations"]
+    annotations = only(render(with_override(INGRESS_VALUES, "tls", {"enabled": True})), "Ingress")[
+        "metadata"
+    ]["annotations"]
     assert annotations[ALB + "backend-protocol"] == "HTTPS"
     assert annotations[ALB + "healthcheck-protocol"] == "HTTPS"

@@ -1,4 +1,6 @@
-"""How requests reach the pods: a TargetGroupBinding by default, an ALB Ingress as the alternative."""
+"""How requests reach the pods: a TargetGroupBinding by default, an ALB Ingress as the
+alternative.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ def test_service_forwards_to_the_http_container_port() -> None:
     service = only(manifests, "Service")
     pod_labels = only(manifests, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["type"] == "ClusterIP"
-    assert service["spec"]["ports"] == [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]
+    assert service["spec"]["ports"] == [
+        {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}
+    ]
     assert service["spec"]["selector"].items() <= pod_labels.items()
 
 
@@ -34,7 +38,10 @@ def test_binding_registers_pod_ips_in_the_pulumi_target_group() -> None:
     assert binding["apiVersion"] == "elbv2.k8s.aws/v1beta1"
     assert binding["spec"]["targetGroupARN"] == TARGET_GROUP_ARN
     assert binding["spec"]["targetType"] == "ip"
-    assert binding["spec"]["serviceRef"] == {"name": service["metadata"]["name"], "port": service["spec"]["ports"][0]["name"]}
+    assert binding["spec"]["serviceRef"] == {
+        "name": service["metadata"]["name"],
+        "port": service["spec"]["ports"][0]["name"],
+    }
 
 
 def test_binding_is_the_default_and_ingress_is_off() -> None:
@@ -69,9 +76,15 @@ def test_ingress_routes_the_host_to_the_service_and_hides_metrics() -> None:
     metrics_path, app_path = rule["http"]["paths"]
     assert (metrics_path["path"], metrics_path["pathType"]) == ("/metrics", "Exact")
     denial = json.loads(ingress["metadata"]["annotations"][ALB + "actions.deny-metrics"])
-    assert metrics_path["backend"]["service"] == {"name": "deny-metrics", "port": {"name": "use-annotation"}}
+    assert metrics_path["backend"]["service"] == {
+        "name": "deny-metrics",
+        "port": {"name": "use-annotation"},
+    }
     assert denial["type"] == "fixed-response"
     assert denial["fixedResponseConfig"]["statusCode"] == "404"
     assert json.loads(denial["fixedResponseConfig"]["messageBody"]).keys() == {"error", "detail"}
     assert (app_path["path"], app_path["pathType"]) == ("/", "Prefix")
-    assert app_path["backend"]["service"] == {"name": only(manifests, "Service")["metadata"]["name"], "port": {"name": "http"}}
+    assert app_path["backend"]["service"] == {
+        "name": only(manifests, "Service")["metadata"]["name"],
+        "port": {"name": "http"},
+    }

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from policies.program_runner import ProgramRun, RegisteredResource
 
@@ -37,14 +38,20 @@ def iam_policies(run: ProgramRun) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def wildcard_problems(name: str, statement: dict[str, Any]) -> list[str]:
-    """Wildcard actions never; Resource "*" only for read-only calls AWS cannot scope to a resource."""
+    """Wildcard actions never; Resource "*" only for read-only calls AWS cannot scope to a
+    resource.
+    """
     problems = []
     actions = as_list(statement.get("Action", []))
     for action in actions:
         if "*" in action:
             problems.append(f"{name}: wildcard action {action}")
     if "*" in as_list(statement.get("Resource", [])):
-        writes = [action for action in actions if not action.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)]
+        writes = [
+            action
+            for action in actions
+            if not action.split(":", 1)[1].startswith(READ_ONLY_PREFIXES)
+        ]
         if writes:
             problems.append(f"{name}: Resource '*' for {writes}")
     return problems

@@ -9,7 +9,9 @@ def test_redis_is_encrypted_at_rest_with_a_rotated_cmk_and_requires_tls(prod):
     group = one(prod, REPLICATION_GROUP, "ticketing-prod-redis")
     assert group.inputs["atRestEncryptionEnabled"] is True
     assert group.inputs["kmsKeyId"].endswith("key/ticketing-prod-redis-key")
-    assert one(prod, "aws:kms/key:Key", "ticketing-prod-redis-key").inputs["enableKeyRotation"] is True
+    assert (
+        one(prod, "aws:kms/key:Key", "ticketing-prod-redis-key").inputs["enableKeyRotation"] is True
+    )
     assert group.inputs["transitEncryptionEnabled"] is True
     assert group.inputs["transitEncryptionMode"] == "required"
 
@@ -30,12 +32,23 @@ def test_redis_survives_an_az_loss(dev, prod):
 def test_prod_shards_for_the_opening_and_dev_stays_small(dev, prod):
     prod_group = one(prod, REPLICATION_GROUP, "ticketing-prod-redis")
     dev_group = one(dev, REPLICATION_GROUP, "ticketing-dev-redis")
-    assert (prod_group.inputs["nodeType"], prod_group.inputs["numNodeGroups"], prod_group.inputs["replicasPerNodeGroup"]) == ("cache.r7g.xlarge", 3, 2)
-    assert (dev_group.inputs["nodeType"], dev_group.inputs["numNodeGroups"]) == ("cache.t4g.small", 1)
+    assert (
+        prod_group.inputs["nodeType"],
+        prod_group.inputs["numNodeGroups"],
+        prod_group.inputs["replicasPerNodeGroup"],
+    ) == ("cache.r7g.xlarge", 3, 2)
+    assert (dev_group.inputs["nodeType"], dev_group.inputs["numNodeGroups"]) == (
+        "cache.t4g.small",
+        1,
+    )
 
 
 def test_only_pods_reach_redis(prod):
-    rules = [rule for rule in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") if rule.inputs["securityGroupId"] == "ticketing-prod-redis-sg-id"]
+    rules = [
+        rule
+        for rule in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if rule.inputs["securityGroupId"] == "ticketing-prod-redis-sg-id"
+    ]
     assert len(rules) == 1
     assert rules[0].inputs["referencedSecurityGroupId"] == "sg-ticketing-prod-eks-cluster"
     assert rules[0].inputs["fromPort"] == rules[0].inputs["toPort"] == 6379

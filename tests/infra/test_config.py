@@ -1,18 +1,21 @@
-"""Bad stack config fails the preview with a ConfigError naming the key, the value and what is allowed."""
+"""Bad stack config fails the preview with a ConfigError naming the key, the value and what is
+allowed.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import yaml
 
 from components.config import Section
-from components.errors import unknown_key_error
-from components.errors import ConfigError
+from components.errors import ConfigError, unknown_key_error
 from policies.program_runner import ProgramError, run_program
 from tests.infra.conftest import REPO_ROOT
 from tests.infra.recorded import one
+
 
 def stack_file_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
@@ -37,6 +40,7 @@ def set_path(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
         for part in parents:
             target = target[part]
         target[leaf] = value
+
     return change
 
 
@@ -47,6 +51,7 @@ def delete_path(path: str) -> Callable[[dict[str, Any]], None]:
         for part in parents:
             target = target[part]
         del target[leaf]
+
     return change
 
 
@@ -58,7 +63,11 @@ def test_wrong_type_names_key_value_and_expected_type():
 
 def test_out_of_range_number():
     error = config_error(set_path("ticketing:cache.snapshotRetentionDays", 90))
-    assert (error.key, error.value, error.allowed) == ("cache.snapshotRetentionDays", 90, "an integer from 1 to 35")
+    assert (error.key, error.value, error.allowed) == (
+        "cache.snapshotRetentionDays",
+        90,
+        "an integer from 1 to 35",
+    )
 
 
 def test_value_outside_the_allowed_set():
@@ -80,6 +89,7 @@ def test_missing_required_section():
 def test_unknown_top_level_key_suggests_the_closest_known_key():
     def typo(config: dict[str, Any]) -> None:
         config["ticketing:netwrok"] = config.pop("ticketing:network")
+
     error = config_error(typo)
     assert error.key == "netwrok"
     assert "did you mean 'network'?" in str(error)
@@ -95,6 +105,7 @@ def test_misspelt_required_key_is_reported_as_the_typo_not_as_missing():
     def typo(config: dict[str, Any]) -> None:
         app = config["ticketing:cluster"]["nodeGroups"]["app"]
         app["desiredSiz"] = app.pop("desiredSize")
+
     error = config_error(typo)
     assert error.key == "cluster.nodeGroups.app.desiredSiz"
     assert "did you mean 'desiredSize'?" in str(error)
@@ -115,7 +126,7 @@ def test_missing_secret():
 def test_node_group_sizes_must_be_ordered():
     error = config_error(set_path("ticketing:cluster.nodeGroups.app.desiredSize", 9))
     assert error.key == "cluster.nodeGroups.app.desiredSize"
-    assert "minSize (1) <= desiredSize <= maxSize (4)" == error.allowed
+    assert error.allowed == "minSize (1) <= desiredSize <= maxSize (4)"
 
 
 def test_image_tag_latest_is_refused():
@@ -130,16 +141,25 @@ def test_hostnames_must_sit_in_the_zone():
 
 def test_dev_cannot_join_the_global_database():
     error = config_error(set_path("ticketing:database.globalRole", "secondary"))
-    assert error.key == "database.globalRole" and error.allowed == "one of standalone in a dev stack"
+    assert (
+        error.key == "database.globalRole" and error.allowed == "one of standalone in a dev stack"
+    )
 
 
 def test_dr_settings_only_in_the_dr_stack():
-    error = config_error(set_path("ticketing:dr", {"mode": "standby", "primaryStack": "organization/ticketing/prod"}))
+    error = config_error(
+        set_path("ticketing:dr", {"mode": "standby", "primaryStack": "organization/ticketing/prod"})
+    )
     assert error.key == "dr"
 
 
 def test_routing_only_in_the_stack_that_reads_the_primary():
-    error = config_error(set_path("ticketing:routing", {"phase": "normal", "zone": "example.com", "recordName": "www.example.com"}))
+    error = config_error(
+        set_path(
+            "ticketing:routing",
+            {"phase": "normal", "zone": "example.com", "recordName": "www.example.com"},
+        )
+    )
     assert error.key == "routing"
 
 
@@ -162,7 +182,10 @@ def test_section_reports_the_full_key_path():
     section = Section({"instances": True}, "database")
     with pytest.raises(ConfigError) as raised:
         section.integer("instances", 1, 15)
-    assert str(raised.value) == "config key 'database.instances': got True, expected an integer from 1 to 15"
+    assert (
+        str(raised.value)
+        == "config key 'database.instances': got True, expected an integer from 1 to 15"
+    )
 
 
 def test_a_non_object_section_is_refused():
@@ -183,7 +206,11 @@ def test_kubernetes_version_is_a_minor_version():
 
 def test_standby_node_sizes_must_be_ordered():
     error = config_error(set_path("ticketing:dr.standby.appNodesDesired", 1), stack="dr")
-    assert (error.key, error.value, error.allowed) == ("dr.standby.appNodesDesired", 1, "at least appNodesMin (2)")
+    assert (error.key, error.value, error.allowed) == (
+        "dr.standby.appNodesDesired",
+        1,
+        "at least appNodesMin (2)",
+    )
 
 
 def test_standby_replicas_must_leave_room_to_drain_nodes():
@@ -193,19 +220,35 @@ def test_standby_replicas_must_leave_room_to_drain_nodes():
 
 
 def test_env_cannot_replace_a_secret_with_plain_text():
-    error = config_error(set_path("ticketing:services.env.TICKETING_DATABASE_URL", "postgresql://admin:hunter2@db/ticketing"))
+    error = config_error(
+        set_path(
+            "ticketing:services.env.TICKETING_DATABASE_URL",
+            "postgresql://admin:hunter2@db/ticketing",
+        )
+    )
     assert error.key == "services.env.TICKETING_DATABASE_URL"
     assert "hunter2" not in str(error)
 
 
 def test_images_come_from_the_stacks_own_region():
-    error = config_error(set_path("ticketing:services.image.repository", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing"), stack="dr")
-    assert (error.key, error.value) == ("services.image.repository", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing")
+    error = config_error(
+        set_path(
+            "ticketing:services.image.repository",
+            "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing",
+        ),
+        stack="dr",
+    )
+    assert (error.key, error.value) == (
+        "services.image.repository",
+        "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/ticketing",
+    )
     assert "ap-northeast-1" in error.allowed
 
 
 def test_the_routed_name_is_the_one_on_the_certificates():
-    error = config_error(set_path("ticketing:routing.recordName", "www.tickets.example.com"), stack="dr")
+    error = config_error(
+        set_path("ticketing:routing.recordName", "www.tickets.example.com"), stack="dr"
+    )
     assert (error.key, error.value) == ("routing.recordName", "www.tickets.example.com")
     assert "edge.publicHostname (tickets.example.com)" in error.allowed
 

@@ -1,4 +1,6 @@
-"""Aurora PostgreSQL: CMK encryption, TLS forced, backups, prod protected, global primary/secondary."""
+"""Aurora PostgreSQL: CMK encryption, TLS forced, backups, prod protected, global
+primary/secondary.
+"""
 
 from tests.infra.recorded import one
 
@@ -11,11 +13,16 @@ def test_storage_is_encrypted_with_a_rotated_cmk(dev, prod, dr):
         cluster = one(run, CLUSTER, f"ticketing-{stack}-aurora")
         assert cluster.inputs["storageEncrypted"] is True
         assert cluster.inputs["kmsKeyId"].endswith(f"key/ticketing-{stack}-aurora-key")
-        assert one(run, "aws:kms/key:Key", f"ticketing-{stack}-aurora-key").inputs["enableKeyRotation"] is True
+        assert (
+            one(run, "aws:kms/key:Key", f"ticketing-{stack}-aurora-key").inputs["enableKeyRotation"]
+            is True
+        )
 
 
 def test_connections_must_use_tls(prod):
-    parameters = one(prod, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "ticketing-prod-aurora-params")
+    parameters = one(
+        prod, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "ticketing-prod-aurora-params"
+    )
     assert {"name": "rds.force_ssl", "value": "1"} in parameters.inputs["parameters"]
     assert parameters.inputs["family"] == "aurora-postgresql16"
 
@@ -35,21 +42,31 @@ def test_master_password_is_a_secret_and_instances_are_private(prod):
     instances = prod.of_type("aws:rds/clusterInstance:ClusterInstance")
     assert len(instances) == 3
     assert all(instance.inputs["publiclyAccessible"] is False for instance in instances)
-    assert all(instance.inputs["performanceInsightsKmsKeyId"].endswith("key/ticketing-prod-aurora-key") for instance in instances)
+    assert all(
+        instance.inputs["performanceInsightsKmsKeyId"].endswith("key/ticketing-prod-aurora-key")
+        for instance in instances
+    )
 
 
 def test_prod_is_the_primary_of_an_encrypted_global_database(prod, dev):
     (global_cluster,) = prod.of_type("aws:rds/globalCluster:GlobalCluster")
     assert global_cluster.inputs["storageEncrypted"] is True
     cluster = one(prod, CLUSTER, "ticketing-prod-aurora")
-    assert cluster.inputs["globalClusterIdentifier"] == global_cluster.inputs["globalClusterIdentifier"]
+    assert (
+        cluster.inputs["globalClusterIdentifier"]
+        == global_cluster.inputs["globalClusterIdentifier"]
+    )
     assert set(GLOBAL_MEMBERSHIP) <= set(cluster.ignore_changes)
     assert dev.of_type("aws:rds/globalCluster:GlobalCluster") == []
 
 
 def test_dr_is_the_secondary_of_prods_global_database(prod, dr):
     cluster = one(dr, CLUSTER, "ticketing-dr-aurora")
-    assert cluster.inputs["globalClusterIdentifier"] == prod.outputs["auroraGlobalClusterIdentifier"] == "ticketing-prod-aurora-global"
+    assert (
+        cluster.inputs["globalClusterIdentifier"]
+        == prod.outputs["auroraGlobalClusterIdentifier"]
+        == "ticketing-prod-aurora-global"
+    )
     assert set(GLOBAL_MEMBERSHIP) <= set(cluster.ignore_changes)
     assert "masterUsername" not in cluster.inputs and "masterPassword" not in cluster.inputs
     assert dr.of_type("aws:rds/globalCluster:GlobalCluster") == []

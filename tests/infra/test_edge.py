@@ -1,4 +1,6 @@
-"""Edge: HTTPS with a TLS 1.3 policy, HTTP only redirects, WAF managed rules and a rate limit, logged ALB."""
+"""Edge: HTTPS with a TLS 1.3 policy, HTTP only redirects, WAF managed rules and a rate limit,
+logged ALB.
+"""
 
 from tests.infra.recorded import one, statements
 
@@ -36,13 +38,35 @@ def test_deletion_protection_in_prod_not_in_dev(dev, prod):
 
 def test_access_log_bucket_is_private_encrypted_versioned_and_tls_only(prod):
     bucket = "ticketing-prod-edge-alb-logs-id"
-    by_bucket = {resource.type: resource for resource in prod.resources if resource.inputs.get("bucket") == bucket}
+    by_bucket = {
+        resource.type: resource
+        for resource in prod.resources
+        if resource.inputs.get("bucket") == bucket
+    }
     block = by_bucket["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"].inputs
-    assert all(block[flag] is True for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"))
-    (rule,) = by_bucket["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"].inputs["rules"]
+    assert all(
+        block[flag] is True
+        for flag in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
+    (rule,) = by_bucket[
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ].inputs["rules"]
     assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
-    assert by_bucket["aws:s3/bucketVersioning:BucketVersioning"].inputs["versioningConfiguration"]["status"] == "Enabled"
-    assert by_bucket["aws:s3/bucketLogging:BucketLogging"].inputs["targetBucket"] == "ticketing-prod-edge-s3-access-logs-id"
+    assert (
+        by_bucket["aws:s3/bucketVersioning:BucketVersioning"].inputs["versioningConfiguration"][
+            "status"
+        ]
+        == "Enabled"
+    )
+    assert (
+        by_bucket["aws:s3/bucketLogging:BucketLogging"].inputs["targetBucket"]
+        == "ticketing-prod-edge-s3-access-logs-id"
+    )
     policy = statements(by_bucket["aws:s3/bucketPolicy:BucketPolicy"].inputs["policy"])
     deny = next(s for s in policy if s["Effect"] == "Deny")
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -54,12 +78,22 @@ def test_access_log_bucket_is_private_encrypted_versioned_and_tls_only(prod):
 def test_waf_has_managed_rules_for_common_attacks_and_sqli_and_a_rate_limit(prod):
     acl = one(prod, "aws:wafv2/webAcl:WebAcl", "ticketing-prod-edge-waf")
     assert acl.inputs["scope"] == "REGIONAL"
-    groups = {rule["statement"]["managedRuleGroupStatement"]["name"] for rule in acl.inputs["rules"] if "managedRuleGroupStatement" in rule["statement"]}
+    groups = {
+        rule["statement"]["managedRuleGroupStatement"]["name"]
+        for rule in acl.inputs["rules"]
+        if "managedRuleGroupStatement" in rule["statement"]
+    }
     assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"} <= groups
     (rate,) = [rule for rule in acl.inputs["rules"] if "rateBasedStatement" in rule["statement"]]
     assert rate["action"] == {"block": {}}
-    assert rate["statement"]["rateBasedStatement"] == {"limit": 20000, "aggregateKeyType": "IP", "evaluationWindowSec": 300}
-    association = one(prod, "aws:wafv2/webAclAssociation:WebAclAssociation", "ticketing-prod-edge-waf-alb")
+    assert rate["statement"]["rateBasedStatement"] == {
+        "limit": 20000,
+        "aggregateKeyType": "IP",
+        "evaluationWindowSec": 300,
+    }
+    association = one(
+        prod, "aws:wafv2/webAclAssociation:WebAclAssociation", "ticketing-prod-edge-waf-alb"
+    )
     assert association.inputs["resourceArn"].endswith("ticketing-prod-edge-alb")
 
 
@@ -67,14 +101,27 @@ def internet_ingress(run) -> list[tuple[str, int, int]]:
     """(security group, from port, to port) of every way the program can let the internet in."""
     opened = []
     for rule in run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"):
-        if rule.inputs.get("cidrIpv4") == "0.0.0.0/0" or rule.inputs.get("cidrIpv6") == "::/0" or rule.inputs.get("prefixListId"):
-            opened.append((rule.inputs["securityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"]))
+        if (
+            rule.inputs.get("cidrIpv4") == "0.0.0.0/0"
+            or rule.inputs.get("cidrIpv6") == "::/0"
+            or rule.inputs.get("prefixListId")
+        ):
+            opened.append(
+                (rule.inputs["securityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"])
+            )
     for rule in run.of_type("aws:ec2/securityGroupRule:SecurityGroupRule"):
-        if rule.inputs["type"] == "ingress" and ({"0.0.0.0/0", "::/0"} & set(rule.inputs.get("cidrBlocks", []) + rule.inputs.get("ipv6CidrBlocks", []))):
-            opened.append((rule.inputs["securityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"]))
+        if rule.inputs["type"] == "ingress" and (
+            {"0.0.0.0/0", "::/0"}
+            & set(rule.inputs.get("cidrBlocks", []) + rule.inputs.get("ipv6CidrBlocks", []))
+        ):
+            opened.append(
+                (rule.inputs["securityGroupId"], rule.inputs["fromPort"], rule.inputs["toPort"])
+            )
     for group in run.of_type("aws:ec2/securityGroup:SecurityGroup"):
         for rule in group.inputs.get("ingress") or []:
-            if {"0.0.0.0/0", "::/0"} & set(rule.get("cidrBlocks", []) + rule.get("ipv6CidrBlocks", [])):
+            if {"0.0.0.0/0", "::/0"} & set(
+                rule.get("cidrBlocks", []) + rule.get("ipv6CidrBlocks", [])
+            ):
                 opened.append((f"{group.name}-id", rule["fromPort"], rule["toPort"]))
     return sorted(opened)
 
@@ -90,7 +137,11 @@ def test_certificate_is_validated_through_dns_for_both_names(prod):
     assert certificate.inputs["validationMethod"] == "DNS"
     assert certificate.inputs["domainName"] == "seoul.tickets.example.com"
     assert certificate.inputs["subjectAlternativeNames"] == ["tickets.example.com"]
-    validation = one(prod, "aws:acm/certificateValidation:CertificateValidation", "ticketing-prod-edge-cert-validation")
+    validation = one(
+        prod,
+        "aws:acm/certificateValidation:CertificateValidation",
+        "ticketing-prod-edge-cert-validation",
+    )
     assert len(validation.inputs["validationRecordFqdns"]) == 2
 
 
@@ -108,16 +159,29 @@ def test_the_alb_speaks_https_to_the_pods_and_health_checks_them_over_https(dev,
 
 
 def test_each_region_answers_on_its_own_name_through_an_alias_to_its_alb(prod, dr):
-    for run, stack, hostname in ((prod, "prod", "seoul.tickets.example.com"), (dr, "dr", "tokyo.tickets.example.com")):
+    for run, stack, hostname in (
+        (prod, "prod", "seoul.tickets.example.com"),
+        (dr, "dr", "tokyo.tickets.example.com"),
+    ):
         record = one(run, "aws:route53/record:Record", f"ticketing-{stack}-edge-regional")
         assert (record.inputs["name"], record.inputs["type"]) == (hostname, "A")
         (alias,) = record.inputs["aliases"]
-        assert alias["name"] == run.outputs["ingressHostname"] and alias["zoneId"] == run.outputs["albZoneId"]
+        assert (
+            alias["name"] == run.outputs["ingressHostname"]
+            and alias["zoneId"] == run.outputs["albZoneId"]
+        )
 
 
 def test_dev_answers_on_its_public_name_and_prod_leaves_it_to_the_routing_owner(dev, prod, dr):
     (alias,) = one(dev, "aws:route53/record:Record", "ticketing-dev-edge-public").inputs["aliases"]
     assert alias["name"] == dev.outputs["ingressHostname"]
-    assert one(dev, "aws:route53/record:Record", "ticketing-dev-edge-public").inputs["name"] == "app.dev.tickets.example.com"
+    assert (
+        one(dev, "aws:route53/record:Record", "ticketing-dev-edge-public").inputs["name"]
+        == "app.dev.tickets.example.com"
+    )
     for run in (prod, dr):
-        assert [r for r in run.of_type("aws:route53/record:Record") if r.inputs.get("name") == "tickets.example.com" and not r.inputs.get("setIdentifier")] == []
+        assert [
+            r
+            for r in run.of_type("aws:route53/record:Record")
+            if r.inputs.get("name") == "tickets.example.com" and not r.inputs.get("setIdentifier")
+        ] == []

@@ -1,4 +1,6 @@
-"""Network: multi-AZ private subnets, NAT per the stack's layout, flow logs to an encrypted log group."""
+"""Network: multi-AZ private subnets, NAT per the stack's layout, flow logs to an encrypted log
+group.
+"""
 
 from tests.infra.recorded import one, statements
 
@@ -11,7 +13,10 @@ def test_each_az_gets_a_private_and_a_public_subnet(dev, prod, dr):
 
 
 def test_no_subnet_hands_out_public_ips(prod):
-    assert all(subnet.inputs["mapPublicIpOnLaunch"] is False for subnet in prod.of_type("aws:ec2/subnet:Subnet"))
+    assert all(
+        subnet.inputs["mapPublicIpOnLaunch"] is False
+        for subnet in prod.of_type("aws:ec2/subnet:Subnet")
+    )
 
 
 def test_dev_shares_one_nat_and_prod_has_one_per_az(dev, prod):
@@ -20,7 +25,11 @@ def test_dev_shares_one_nat_and_prod_has_one_per_az(dev, prod):
 
 
 def test_private_route_tables_route_through_nat_not_the_internet_gateway(prod):
-    private_tables = [table for table in prod.of_type("aws:ec2/routeTable:RouteTable") if "-private-" in table.name]
+    private_tables = [
+        table
+        for table in prod.of_type("aws:ec2/routeTable:RouteTable")
+        if "-private-" in table.name
+    ]
     assert len(private_tables) == 3
     for table in private_tables:
         (route,) = table.inputs["routes"]
@@ -43,5 +52,9 @@ def test_flow_log_role_is_trusted_only_by_the_flow_logs_service(prod):
 
 
 def test_default_security_group_is_emptied(prod):
-    default_group = one(prod, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "ticketing-prod-network-default-sg")
+    default_group = one(
+        prod,
+        "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+        "ticketing-prod-network-default-sg",
+    )
     assert not default_group.inputs.get("ingress") and not default_group.inputs.get("egress")

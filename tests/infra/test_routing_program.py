@@ -20,11 +20,17 @@ def stack_config(stack: str) -> dict:
 
 
 def weighted(run: ProgramRun) -> list[RegisteredResource]:
-    return [record for record in run.of_type(RECORD) if record.inputs.get("weightedRoutingPolicies")]
+    return [
+        record for record in run.of_type(RECORD) if record.inputs.get("weightedRoutingPolicies")
+    ]
 
 
 def test_only_the_dr_stack_owns_routing(dev: ProgramRun, prod: ProgramRun) -> None:
-    owners = [path.name for path in sorted(REPO_ROOT.glob("Pulumi.*.yaml")) if ROUTING_KEY in stack_config(path.name.split(".")[1])]
+    owners = [
+        path.name
+        for path in sorted(REPO_ROOT.glob("Pulumi.*.yaml"))
+        if ROUTING_KEY in stack_config(path.name.split(".")[1])
+    ]
     assert owners == ["Pulumi.dr.yaml"]
     for run in (dev, prod):
         assert "routing" not in run.outputs
@@ -38,23 +44,42 @@ def test_every_weighted_record_has_its_targets_health_check(dr: ProgramRun) -> N
     for record in records:
         check = checks[record.inputs["healthCheckId"]]
         if check.inputs["type"] == "CALCULATED":
-            check = next(checks[child] for child in check.inputs["childHealthchecks"] if checks[child].inputs["type"] == "HTTPS")
-        assert (check.inputs["type"], check.inputs["resourcePath"], check.inputs["requestInterval"], check.inputs["failureThreshold"]) == ("HTTPS", "/readyz", 10, 3)
+            check = next(
+                checks[child]
+                for child in check.inputs["childHealthchecks"]
+                if checks[child].inputs["type"] == "HTTPS"
+            )
+        assert (
+            check.inputs["type"],
+            check.inputs["resourcePath"],
+            check.inputs["requestInterval"],
+            check.inputs["failureThreshold"],
+        ) == ("HTTPS", "/readyz", 10, 3)
         target_name = record.inputs.get("records", [None])[0] or record.inputs["aliases"][0]["name"]
         assert check.inputs["fqdn"] == target_name
 
 
 def test_records_carry_the_stack_files_weights_and_the_table_is_exported(dr: ProgramRun) -> None:
     expected = RoutingConfig.from_config(stack_config("dr")[ROUTING_KEY]).effective_weights()
-    live = {record.inputs["setIdentifier"]: record.inputs["weightedRoutingPolicies"][0]["weight"] for record in weighted(dr)}
+    live = {
+        record.inputs["setIdentifier"]: record.inputs["weightedRoutingPolicies"][0]["weight"]
+        for record in weighted(dr)
+    }
     assert live == expected
     assert dr.outputs["routing"]["weights"] == expected
 
 
-def test_records_point_at_prods_alb_from_the_stack_reference_and_at_drs_own(dr: ProgramRun, prod: ProgramRun) -> None:
-    aliases = {record.inputs["setIdentifier"]: record.inputs["aliases"][0] for record in weighted(dr)}
+def test_records_point_at_prods_alb_from_the_stack_reference_and_at_drs_own(
+    dr: ProgramRun, prod: ProgramRun
+) -> None:
+    aliases = {
+        record.inputs["setIdentifier"]: record.inputs["aliases"][0] for record in weighted(dr)
+    }
     for target, run in (("prod", prod), ("dr", dr)):
-        assert (aliases[target]["name"], aliases[target]["zoneId"]) == (run.outputs["ingressHostname"], run.outputs["albZoneId"])
+        assert (aliases[target]["name"], aliases[target]["zoneId"]) == (
+            run.outputs["ingressHostname"],
+            run.outputs["albZoneId"],
+        )
     assert aliases["prod"]["name"] != aliases["dr"]["name"]
 
 
@@ -68,11 +93,19 @@ def test_routing_resources_live_under_the_routing_component(dr: ProgramRun) -> N
 
 def test_health_alarms_are_created_through_a_us_east_1_provider(dr: ProgramRun) -> None:
     providers = {resource.urn: resource for resource in dr.of_type("pulumi:providers:aws")}
-    alarms = [alarm for alarm in dr.of_type("aws:cloudwatch/metricAlarm:MetricAlarm") if alarm.inputs.get("namespace") == "AWS/Route53"]
+    alarms = [
+        alarm
+        for alarm in dr.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if alarm.inputs.get("namespace") == "AWS/Route53"
+    ]
     assert len(alarms) == len(weighted(dr))
     (component,) = dr.of_type("ticketing:routing:Routing")
-    (topic,) = [topic for topic in dr.of_type("aws:sns/topic:Topic") if topic.parent_urn == component.urn]
+    (topic,) = [
+        topic for topic in dr.of_type("aws:sns/topic:Topic") if topic.parent_urn == component.urn
+    ]
     for resource in (*alarms, topic):
-        assert providers[resource.provider.rsplit("::", 1)[0]].inputs["region"] == "us-east-1", resource.name
+        assert providers[resource.provider.rsplit("::", 1)[0]].inputs["region"] == "us-east-1", (
+            resource.name
+        )
     for alarm in alarms:
         assert topic.urn in alarm.dependencies

@@ -1,4 +1,6 @@
-"""The weight table each routing config gives, every invalid config's error, and safe change order."""
+"""The weight table each routing config gives, every invalid config's error, and safe change
+order.
+"""
 
 from __future__ import annotations
 
@@ -32,7 +34,10 @@ def config(**routing: object) -> RoutingConfig:
         ({"phase": "failback", "failbackStep": 0}, {"prod": 10, "dr": 90}),
         ({"phase": "failback", "failbackStep": 1}, {"prod": 50, "dr": 50}),
         ({"phase": "failback", "failbackStep": 2}, {"prod": 100, "dr": 0}),
-        ({"phase": "failback", "failbackSteps": [25, 75], "failbackStep": 1}, {"prod": 75, "dr": 25}),
+        (
+            {"phase": "failback", "failbackSteps": [25, 75], "failbackStep": 1},
+            {"prod": 75, "dr": 25},
+        ),
         ({"phase": "normal", "failbackStep": 1}, {"prod": 100, "dr": 0}),
     ],
 )
@@ -57,29 +62,75 @@ def test_weights_override_the_phase_per_target(routing: dict, expected: dict) ->
     [
         ({"phase": "drain"}, "routing.phase", "one of normal, failover, failback"),
         ({}, "routing.phase", "one of normal, failover, failback"),
-        ({"phase": "normal", "weights": {"prod": 100.0}}, "routing.weights.prod", "an integer 0-255"),
-        ({"phase": "normal", "weights": {"prod": "100"}}, "routing.weights.prod", "an integer 0-255"),
-        ({"phase": "normal", "weights": {"prod": True}}, "routing.weights.prod", "an integer 0-255"),
+        (
+            {"phase": "normal", "weights": {"prod": 100.0}},
+            "routing.weights.prod",
+            "an integer 0-255",
+        ),
+        (
+            {"phase": "normal", "weights": {"prod": "100"}},
+            "routing.weights.prod",
+            "an integer 0-255",
+        ),
+        (
+            {"phase": "normal", "weights": {"prod": True}},
+            "routing.weights.prod",
+            "an integer 0-255",
+        ),
         ({"phase": "normal", "weights": {"prod": 256}}, "routing.weights.prod", "an integer 0-255"),
         ({"phase": "normal", "weights": {"dr": -1}}, "routing.weights.dr", "an integer 0-255"),
-        ({"phase": "normal", "weights": {"prod": 0, "dr": 0}}, "routing.weights", "at least one weight above 0"),
-        ({"phase": "failover", "weights": {"dr": 0}}, "routing.weights", "at least one weight above 0"),
-        ({"phase": "normal", "weights": {"staging": 10}}, "routing.weights.staging", "a known target: prod, dr"),
+        (
+            {"phase": "normal", "weights": {"prod": 0, "dr": 0}},
+            "routing.weights",
+            "at least one weight above 0",
+        ),
+        (
+            {"phase": "failover", "weights": {"dr": 0}},
+            "routing.weights",
+            "at least one weight above 0",
+        ),
+        (
+            {"phase": "normal", "weights": {"staging": 10}},
+            "routing.weights.staging",
+            "a known target: prod, dr",
+        ),
         ({"phase": "normal", "weights": {}}, "routing.weights", "a non-empty map"),
         ({"phase": "normal", "weights": [100, 0]}, "routing.weights", "a non-empty map"),
         ({"phase": "failback", "failbackStep": 3}, "routing.failbackStep", "an integer index 0-2"),
         ({"phase": "failback", "failbackStep": -1}, "routing.failbackStep", "an integer index 0-2"),
-        ({"phase": "failback", "failbackSteps": [50, 10]}, "routing.failbackSteps", "increasing integer percentages"),
-        ({"phase": "failback", "failbackSteps": [0, 100]}, "routing.failbackSteps", "increasing integer percentages"),
-        ({"phase": "failback", "failbackSteps": [10, 150]}, "routing.failbackSteps", "increasing integer percentages"),
-        ({"phase": "failback", "failbackSteps": []}, "routing.failbackSteps", "increasing integer percentages"),
+        (
+            {"phase": "failback", "failbackSteps": [50, 10]},
+            "routing.failbackSteps",
+            "increasing integer percentages",
+        ),
+        (
+            {"phase": "failback", "failbackSteps": [0, 100]},
+            "routing.failbackSteps",
+            "increasing integer percentages",
+        ),
+        (
+            {"phase": "failback", "failbackSteps": [10, 150]},
+            "routing.failbackSteps",
+            "increasing integer percentages",
+        ),
+        (
+            {"phase": "failback", "failbackSteps": []},
+            "routing.failbackSteps",
+            "increasing integer percentages",
+        ),
         ({"phase": "normal", "wieghts": {"dr": 1}}, "routing.wieghts", "did you mean 'weights'?"),
         ({"phse": "failover"}, "routing.phse", "did you mean 'phase'?"),
-        ({"phase": "failback", "failbackstep": 1}, "routing.failbackstep", "did you mean 'failbackStep'?"),
+        (
+            {"phase": "failback", "failbackstep": 1},
+            "routing.failbackstep",
+            "did you mean 'failbackStep'?",
+        ),
         ({"phase": "normal", "recoveryControl": "yes"}, "routing.recoveryControl", "true or false"),
     ],
 )
-def test_invalid_config_names_key_and_what_is_allowed(routing: dict, key: str, allowed: str) -> None:
+def test_invalid_config_names_key_and_what_is_allowed(
+    routing: dict, key: str, allowed: str
+) -> None:
     with pytest.raises(ConfigError) as raised:
         config(**routing)
     assert raised.value.key == key
@@ -110,7 +161,9 @@ def test_missing_routing_object_is_a_config_error() -> None:
 
 
 def test_names_are_normalised() -> None:
-    parsed = RoutingConfig.from_config({"phase": "normal", "zone": "Example.com.", "recordName": "Tickets.Example.com."})
+    parsed = RoutingConfig.from_config(
+        {"phase": "normal", "zone": "Example.com.", "recordName": "Tickets.Example.com."}
+    )
     assert (parsed.zone, parsed.record_name) == ("example.com", "tickets.example.com")
 
 
@@ -154,8 +207,16 @@ def test_failover_raises_dr_before_lowering_prod() -> None:
 def test_failback_walks_every_step_then_returns_to_normal() -> None:
     current = selection(phase="failover")
     path = safe_path(current, goals_for(current, "failback"))
-    assert weights_along(path) == [{"prod": 10, "dr": 90}, {"prod": 50, "dr": 50}, {"prod": 100, "dr": 0}]
-    assert [(step.phase, step.failback_step) for step in path] == [("failback", 0), ("failback", 1), ("normal", None)]
+    assert weights_along(path) == [
+        {"prod": 10, "dr": 90},
+        {"prod": 50, "dr": 50},
+        {"prod": 100, "dr": 0},
+    ]
+    assert [(step.phase, step.failback_step) for step in path] == [
+        ("failback", 0),
+        ("failback", 1),
+        ("normal", None),
+    ]
 
 
 def test_failback_continues_from_the_current_step() -> None:
@@ -167,7 +228,11 @@ def test_failback_continues_from_the_current_step() -> None:
 def test_failback_after_an_override_redoes_the_current_step() -> None:
     current = selection(phase="failback", failbackStep=0, weights={"prod": 30})
     path = safe_path(current, goals_for(current, "failback"))
-    assert [(step.phase, step.failback_step) for step in path] == [("failback", 0), ("failback", 1), ("normal", None)]
+    assert [(step.phase, step.failback_step) for step in path] == [
+        ("failback", 0),
+        ("failback", 1),
+        ("normal", None),
+    ]
 
 
 def test_single_full_failback_step_gets_a_raise_first_step() -> None:
@@ -182,7 +247,10 @@ def test_failback_from_normal_is_refused() -> None:
 
 
 def test_reaching_the_current_state_needs_no_step() -> None:
-    assert safe_path(selection(phase="failover"), goals_for(selection(phase="failover"), "failover")) == []
+    assert (
+        safe_path(selection(phase="failover"), goals_for(selection(phase="failover"), "failover"))
+        == []
+    )
 
 
 def test_an_override_is_cleared_on_the_way() -> None:
@@ -201,7 +269,9 @@ STATES = [
 ]
 
 
-@pytest.mark.parametrize(("start", "destination"), list(itertools.product(STATES, ["failover", "failback", "normal"])))
+@pytest.mark.parametrize(
+    ("start", "destination"), list(itertools.product(STATES, ["failover", "failback", "normal"]))
+)
 def test_no_path_can_pass_through_all_zero(start: WeightSelection, destination: str) -> None:
     try:
         goals = goals_for(start, destination)
@@ -211,5 +281,5 @@ def test_no_path_can_pass_through_all_zero(start: WeightSelection, destination: 
     path = safe_path(start, goals)
     tables = [start.effective_weights(), *weights_along(path)]
     assert tables[-1] == goals[-1].effective_weights()
-    for before, after in zip(tables, tables[1:]):
+    for before, after in itertools.pairwise(tables):
         assert is_safe_change(before, after), (before, after)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -24,7 +25,9 @@ def stack_writer(project: Path) -> WriteStack:
             "ticketing:routing": {**ROUTING, **(routing or {})},
         }
         (project / "Pulumi.dr.yaml").write_text(yaml.safe_dump({"config": dr_config}))
-        (project / "Pulumi.prod.yaml").write_text(yaml.safe_dump({"config": {"aws:region": PROD_REGION}}))
+        (project / "Pulumi.prod.yaml").write_text(
+            yaml.safe_dump({"config": {"aws:region": PROD_REGION}})
+        )
         return project
 
     return write

@@ -4,7 +4,7 @@ botocore's Stubber where moto cannot fail: moto reports every health check as pa
 from __future__ import annotations
 
 import io
-from typing import Iterator
+from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -30,7 +30,9 @@ def run_status(project, *extra: str) -> tuple[int, str]:
 
 
 def row(output: str, target: str) -> list[str]:
-    return next(line.split() for line in output.splitlines() if line.strip().startswith(f"{target} "))
+    return next(
+        line.split() for line in output.splitlines() if line.strip().startswith(f"{target} ")
+    )
 
 
 def test_healthy_pair_reports_weights_health_and_lag(aws: None, write_stack: WriteStack) -> None:
@@ -44,7 +46,9 @@ def test_healthy_pair_reports_weights_health_and_lag(aws: None, write_stack: Wri
     assert "OK: nothing blocks a change" in output
 
 
-def test_without_the_global_cluster_only_routing_is_cleared(aws: None, write_stack: WriteStack) -> None:
+def test_without_the_global_cluster_only_routing_is_cleared(
+    aws: None, write_stack: WriteStack
+) -> None:
     build_world({"prod": 100, "dr": 0})
     code, output = run_status(write_stack({"phase": "normal"}))
     assert code == 0, output
@@ -75,18 +79,24 @@ def test_missing_lag_metric_is_a_problem(aws: None, write_stack: WriteStack) -> 
     assert "lag unknown" in output
 
 
-def test_unknown_global_cluster_and_zone_are_clear_errors(aws: None, write_stack: WriteStack, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_global_cluster_and_zone_are_clear_errors(
+    aws: None, write_stack: WriteStack, capsys: pytest.CaptureFixture[str]
+) -> None:
     build_world({"prod": 100, "dr": 0})
     code, _ = run_status(write_stack({"phase": "normal"}), "--global-cluster", "nope")
     assert code == 1
     assert "global cluster 'nope' not found" in capsys.readouterr().err
-    code, _ = run_status(write_stack({"phase": "normal", "zone": "example.org", "recordName": "tickets.example.org"}))
+    code, _ = run_status(
+        write_stack({"phase": "normal", "zone": "example.org", "recordName": "tickets.example.org"})
+    )
     assert code == 1
     assert "no public hosted zone 'example.org'" in capsys.readouterr().err
 
 
 def stubbed_route53() -> tuple[object, Stubber]:
-    client = boto3.client("route53", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    client = boto3.client(
+        "route53", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test"
+    )
     return client, Stubber(client)
 
 
@@ -96,10 +106,26 @@ def observation(status: str) -> dict:
 
 def test_failing_checkers_make_a_target_unhealthy() -> None:
     route53, stubber = stubbed_route53()
-    stubber.add_response("get_health_check", {"HealthCheck": {"Id": "hc-prod", "CallerReference": "p", "HealthCheckVersion": 1,
-                                                              "HealthCheckConfig": {"Type": "HTTPS"}}}, {"HealthCheckId": "hc-prod"})
-    failing = [observation("Failure: HTTP Status Code 503, Service Unavailable")] * 7 + [observation("Success: HTTP Status Code 200")]
-    stubber.add_response("get_health_check_status", {"HealthCheckObservations": failing}, {"HealthCheckId": "hc-prod"})
+    stubber.add_response(
+        "get_health_check",
+        {
+            "HealthCheck": {
+                "Id": "hc-prod",
+                "CallerReference": "p",
+                "HealthCheckVersion": 1,
+                "HealthCheckConfig": {"Type": "HTTPS"},
+            }
+        },
+        {"HealthCheckId": "hc-prod"},
+    )
+    failing = [observation("Failure: HTTP Status Code 503, Service Unavailable")] * 7 + [
+        observation("Success: HTTP Status Code 200")
+    ]
+    stubber.add_response(
+        "get_health_check_status",
+        {"HealthCheckObservations": failing},
+        {"HealthCheckId": "hc-prod"},
+    )
     with stubber:
         health = target_health(route53, "prod", {"Weight": 100, "HealthCheckId": "hc-prod"})
     assert (health.checkers_ok, health.checkers, health.healthy) == (1, 8, False)
@@ -110,21 +136,43 @@ def test_with_arc_the_endpoint_child_of_the_calculated_check_is_read() -> None:
     route53, stubber = stubbed_route53()
 
     def check(identifier: str, config: dict) -> None:
-        stubber.add_response("get_health_check", {"HealthCheck": {"Id": identifier, "CallerReference": identifier, "HealthCheckVersion": 1,
-                                                                  "HealthCheckConfig": config}}, {"HealthCheckId": identifier})
+        stubber.add_response(
+            "get_health_check",
+            {
+                "HealthCheck": {
+                    "Id": identifier,
+                    "CallerReference": identifier,
+                    "HealthCheckVersion": 1,
+                    "HealthCheckConfig": config,
+                }
+            },
+            {"HealthCheckId": identifier},
+        )
 
-    check("hc-combined", {"Type": "CALCULATED", "ChildHealthChecks": ["hc-control", "hc-readyz"], "HealthThreshold": 2})
+    check(
+        "hc-combined",
+        {
+            "Type": "CALCULATED",
+            "ChildHealthChecks": ["hc-control", "hc-readyz"],
+            "HealthThreshold": 2,
+        },
+    )
     check("hc-control", {"Type": "RECOVERY_CONTROL"})
     check("hc-readyz", {"Type": "HTTPS"})
-    stubber.add_response("get_health_check_status", {"HealthCheckObservations": [observation("Success: HTTP Status Code 200")] * 3},
-                         {"HealthCheckId": "hc-readyz"})
+    stubber.add_response(
+        "get_health_check_status",
+        {"HealthCheckObservations": [observation("Success: HTTP Status Code 200")] * 3},
+        {"HealthCheckId": "hc-readyz"},
+    )
     with stubber:
         health = target_health(route53, "dr", {"Weight": 0, "HealthCheckId": "hc-combined"})
     assert health.healthy and health.health_check_id == "hc-combined"
     stubber.assert_no_pending_responses()
 
 
-def test_weighted_target_with_failing_health_check_is_reported(aws: None, write_stack: WriteStack) -> None:
+def test_weighted_target_with_failing_health_check_is_reported(
+    aws: None, write_stack: WriteStack
+) -> None:
     world = build_world({"prod": 100, "dr": 0})
 
     def clients(service: str, region: str):
@@ -134,14 +182,19 @@ def test_weighted_target_with_failing_health_check_is_reported(aws: None, write_
 
             def get_health_check_status(HealthCheckId: str) -> dict:
                 if HealthCheckId == world.health_check_ids["prod"]:
-                    return {"HealthCheckObservations": [observation("Failure: Connection timed out")] * 4}
+                    return {
+                        "HealthCheckObservations": [observation("Failure: Connection timed out")]
+                        * 4
+                    }
                 return moto_status(HealthCheckId=HealthCheckId)
 
             client.get_health_check_status = get_health_check_status
         return client
 
     out = io.StringIO()
-    code = main(["--project-dir", str(write_stack({"phase": "normal"})), "status"], clients=clients, out=out)
+    code = main(
+        ["--project-dir", str(write_stack({"phase": "normal"})), "status"], clients=clients, out=out
+    )
     assert code == 1
     assert row(out.getvalue(), "prod")[:4] == ["prod", "100", "100", "UNHEALTHY"]
     assert row(out.getvalue(), "dr")[:4] == ["dr", "0", "0", "healthy"]

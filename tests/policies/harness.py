@@ -8,7 +8,8 @@ Every run is tallied per rule name in `OUTCOMES` ("violation" or "compliant"), s
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from google.protobuf import json_format, struct_pb2
 from pulumi_policy import (
@@ -41,23 +42,35 @@ def urn_of(resource_type: str, name: str) -> str:
 
 
 def as_cli_delivers(props: dict) -> Any:
-    """Props the way the real CLI hands them to a policy: through protobuf (numbers become floats), proxied."""
+    """Props the way the real CLI hands them to a policy: through protobuf (numbers become floats),
+    proxied.
+    """
     message = struct_pb2.Struct()
     message.update(props)
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(message)))
 
 
 def run_resource_rule(
-    policy: ResourceValidationPolicy, resource_type: str, props: Any, name: str = "subject", config: Mapping[str, Any] | None = None
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    props: Any,
+    name: str = "subject",
+    config: Mapping[str, Any] | None = None,
 ) -> list[str]:
     messages: list[str] = []
-    args = ResourceValidationArgs(resource_type, props, urn_of(resource_type, name), name, _options(), None, config or {})
+    args = ResourceValidationArgs(
+        resource_type, props, urn_of(resource_type, name), name, _options(), None, config or {}
+    )
     policy.validate(args, lambda message, urn=None: messages.append(message))
     return messages
 
 
 def resource_violations(
-    policy: ResourceValidationPolicy, resource_type: str, props: Any, name: str = "subject", config: Mapping[str, Any] | None = None
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    props: Any,
+    name: str = "subject",
+    config: Mapping[str, Any] | None = None,
 ) -> list[str]:
     messages = run_resource_rule(policy, resource_type, props, name, config)
     _tally(policy.name, messages)
@@ -65,21 +78,30 @@ def resource_violations(
 
 
 def stack_resource(resource_type: str, name: str, props: Mapping[str, Any]) -> PolicyResource:
-    return PolicyResource(resource_type, props, urn_of(resource_type, name), name, _options(), None, None, [], {})
+    return PolicyResource(
+        resource_type, props, urn_of(resource_type, name), name, _options(), None, None, [], {}
+    )
 
 
 def run_stack_rule(
-    policy: StackValidationPolicy, resources: list[PolicyResource], config: Mapping[str, Any] | None = None
+    policy: StackValidationPolicy,
+    resources: list[PolicyResource],
+    config: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
     """(resource name, message) per violation."""
     names = {resource.urn: resource.name for resource in resources}
     found: list[tuple[str, str]] = []
-    policy.validate(StackValidationArgs(resources, config or {}), lambda message, urn=None: found.append((names.get(urn, ""), message)))
+    policy.validate(
+        StackValidationArgs(resources, config or {}),
+        lambda message, urn=None: found.append((names.get(urn, ""), message)),
+    )
     return found
 
 
 def stack_violations(
-    policy: StackValidationPolicy, resources: list[PolicyResource], config: Mapping[str, Any] | None = None
+    policy: StackValidationPolicy,
+    resources: list[PolicyResource],
+    config: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, str]]:
     found = run_stack_rule(policy, resources, config)
     _tally(policy.name, found)

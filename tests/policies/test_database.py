@@ -4,11 +4,16 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, unk
 
 from policies.rules import database
 from policies.rules.database import (
-    ELASTICACHE_CLUSTER, ELASTICACHE_REPLICATION_GROUP, ELASTICACHE_SERVERLESS_CACHE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE,
-    RDS_GLOBAL_CLUSTER, RDS_INSTANCE,
+    ELASTICACHE_CLUSTER,
+    ELASTICACHE_REPLICATION_GROUP,
+    ELASTICACHE_SERVERLESS_CACHE,
+    RDS_CLUSTER,
+    RDS_CLUSTER_INSTANCE,
+    RDS_GLOBAL_CLUSTER,
+    RDS_INSTANCE,
 )
-from tests.policies.malformed import messages_for_malformed
 from tests.policies.harness import resource_violations
+from tests.policies.malformed import messages_for_malformed
 
 RULES = {policy.name: policy for policy in database.POLICIES}
 
@@ -19,25 +24,39 @@ def violations(rule: str, resource_type: str, props) -> list[str]:
 
 def test_cluster_storage_encryption():
     rule = "aws-rds-encrypt-cluster-storage-data"
-    assert violations(rule, RDS_CLUSTER, {"engine": "aurora-postgresql"}) == ["storageEncrypted is not set"]
-    assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": "arn:aws:kms:k"}) == []
-    assert violations(rule, RDS_GLOBAL_CLUSTER, {"storageEncrypted": False}) == ["storageEncrypted is False"]
-    assert violations(rule, RDS_GLOBAL_CLUSTER, {"sourceDbClusterIdentifier": "arn:aws:rds:c"}) == []
+    assert violations(rule, RDS_CLUSTER, {"engine": "aurora-postgresql"}) == [
+        "storageEncrypted is not set"
+    ]
+    assert (
+        violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": "arn:aws:kms:k"}) == []
+    )
+    assert violations(rule, RDS_GLOBAL_CLUSTER, {"storageEncrypted": False}) == [
+        "storageEncrypted is False"
+    ]
+    assert (
+        violations(rule, RDS_GLOBAL_CLUSTER, {"sourceDbClusterIdentifier": "arn:aws:rds:c"}) == []
+    )
     assert violations(rule, RDS_GLOBAL_CLUSTER, {"storageEncrypted": True}) == []
 
 
 def test_encrypted_cluster_needs_a_customer_managed_key_as_trivy_0079_does():
     rule = "aws-rds-encrypt-cluster-storage-data"
-    aws_managed = "kmsKeyId is not set, so the storage is encrypted with the AWS managed aws/rds key, not a customer managed key"
+    aws_managed = (
+        "kmsKeyId is not set, so the storage is encrypted with the AWS managed aws/rds key, not a"
+        " customer managed key"
+    )
     assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True}) == [aws_managed]
-    assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": "alias/aws/rds"}) == [
-        aws_managed.replace("is not set", "is 'alias/aws/rds'")]
+    assert violations(
+        rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": "alias/aws/rds"}
+    ) == [aws_managed.replace("is not set", "is 'alias/aws/rds'")]
     assert violations(rule, RDS_CLUSTER, {"storageEncrypted": True, "kmsKeyId": Unknown()}) == []
 
 
 def test_instance_storage_encryption():
     rule = "aws-rds-encrypt-instance-storage-data"
-    assert violations(rule, RDS_INSTANCE, {"storageEncrypted": False}) == ["storageEncrypted is False"]
+    assert violations(rule, RDS_INSTANCE, {"storageEncrypted": False}) == [
+        "storageEncrypted is False"
+    ]
     assert violations(rule, RDS_INSTANCE, {"storageEncrypted": True}) == []
     assert violations(rule, RDS_INSTANCE, {"replicateSourceDb": "primary"}) == []
 
@@ -45,20 +64,57 @@ def test_instance_storage_encryption():
 @pytest.mark.parametrize("resource_type", [RDS_CLUSTER, RDS_INSTANCE])
 def test_backup_retention(resource_type):
     rule = "aws-rds-specify-backup-retention"
-    assert violations(rule, resource_type, {}) == ["backupRetentionPeriod is not set (AWS default 1); keep at least 2 days"]
+    assert violations(rule, resource_type, {}) == [
+        "backupRetentionPeriod is not set (AWS default 1); keep at least 2 days"
+    ]
     assert violations(rule, resource_type, {"backupRetentionPeriod": 1}) != []
     assert violations(rule, resource_type, {"backupRetentionPeriod": 7}) == []
 
 
 def test_performance_insights_and_its_key():
-    assert violations("aws-rds-enable-performance-insights", RDS_CLUSTER_INSTANCE, {}) == ["performanceInsightsEnabled is not set"]
-    assert violations("aws-rds-enable-performance-insights", RDS_INSTANCE, {"performanceInsightsEnabled": True}) == []
-    assert violations("aws-rds-enable-performance-insights", RDS_CLUSTER, {"engine": "aurora-postgresql"}) == []
-    assert violations("aws-rds-enable-performance-insights", RDS_CLUSTER, {"dbClusterInstanceClass": "db.r6gd.large"}) != []
+    assert violations("aws-rds-enable-performance-insights", RDS_CLUSTER_INSTANCE, {}) == [
+        "performanceInsightsEnabled is not set"
+    ]
+    assert (
+        violations(
+            "aws-rds-enable-performance-insights",
+            RDS_INSTANCE,
+            {"performanceInsightsEnabled": True},
+        )
+        == []
+    )
+    assert (
+        violations(
+            "aws-rds-enable-performance-insights", RDS_CLUSTER, {"engine": "aurora-postgresql"}
+        )
+        == []
+    )
+    assert (
+        violations(
+            "aws-rds-enable-performance-insights",
+            RDS_CLUSTER,
+            {"dbClusterInstanceClass": "db.r6gd.large"},
+        )
+        != []
+    )
     key_rule = "aws-rds-performance-insights-encryption-customer-key"
     assert violations(key_rule, RDS_CLUSTER_INSTANCE, {"performanceInsightsEnabled": True}) != []
-    assert violations(key_rule, RDS_INSTANCE, {"performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": "alias/aws/rds"}) != []
-    assert violations(key_rule, RDS_CLUSTER_INSTANCE, {"performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": "k"}) == []
+    assert (
+        violations(
+            key_rule,
+            RDS_INSTANCE,
+            {"performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": "alias/aws/rds"},
+        )
+        != []
+    )
+    assert (
+        violations(
+            key_rule,
+            RDS_CLUSTER_INSTANCE,
+            {"performanceInsightsEnabled": True, "performanceInsightsKmsKeyId": "k"},
+        )
+        == []
+    )
     assert violations(key_rule, RDS_CLUSTER_INSTANCE, {"performanceInsightsEnabled": False}) == []
 
 
@@ -66,51 +122,112 @@ def test_performance_insights_and_its_key():
 def test_public_access(resource_type):
     rule = "aws-rds-no-public-access"
     assert violations(rule, resource_type, {"publiclyAccessible": True}) == [
-        "publiclyAccessible is True: the database gets a public DNS name and IP"]
+        "publiclyAccessible is True: the database gets a public DNS name and IP"
+    ]
     assert violations(rule, resource_type, {"publiclyAccessible": False}) == []
     assert violations(rule, resource_type, {}) == []
 
 
 def test_iam_auth_and_deletion_protection():
-    assert violations("aws-rds-enable-iam-auth", RDS_CLUSTER, {}) == ["iamDatabaseAuthenticationEnabled is not set"]
-    assert violations("aws-rds-enable-iam-auth", RDS_INSTANCE, {"iamDatabaseAuthenticationEnabled": True}) == []
-    assert violations("aws-rds-enable-deletion-protection", RDS_INSTANCE, {"deletionProtection": False}) == ["deletionProtection is False"]
-    assert violations("aws-rds-enable-deletion-protection", RDS_INSTANCE, {"deletionProtection": True}) == []
-    assert violations("aws-rds-enable-cluster-deletion-protection", RDS_CLUSTER, {}) == ["deletionProtection is not set"]
-    assert violations("aws-rds-enable-cluster-deletion-protection", RDS_CLUSTER, {"deletionProtection": True}) == []
+    assert violations("aws-rds-enable-iam-auth", RDS_CLUSTER, {}) == [
+        "iamDatabaseAuthenticationEnabled is not set"
+    ]
+    assert (
+        violations(
+            "aws-rds-enable-iam-auth", RDS_INSTANCE, {"iamDatabaseAuthenticationEnabled": True}
+        )
+        == []
+    )
+    assert violations(
+        "aws-rds-enable-deletion-protection", RDS_INSTANCE, {"deletionProtection": False}
+    ) == ["deletionProtection is False"]
+    assert (
+        violations("aws-rds-enable-deletion-protection", RDS_INSTANCE, {"deletionProtection": True})
+        == []
+    )
+    assert violations("aws-rds-enable-cluster-deletion-protection", RDS_CLUSTER, {}) == [
+        "deletionProtection is not set"
+    ]
+    assert (
+        violations(
+            "aws-rds-enable-cluster-deletion-protection", RDS_CLUSTER, {"deletionProtection": True}
+        )
+        == []
+    )
 
 
 def test_elasticache_at_rest_encryption():
     rule = "aws-elasticache-enable-at-rest-encryption"
-    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {"atRestEncryptionEnabled": False}) == ["atRestEncryptionEnabled is False"]
-    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {"atRestEncryptionEnabled": True, "kmsKeyId": "k"}) == []
+    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {"atRestEncryptionEnabled": False}) == [
+        "atRestEncryptionEnabled is False"
+    ]
+    assert (
+        violations(
+            rule, ELASTICACHE_REPLICATION_GROUP, {"atRestEncryptionEnabled": True, "kmsKeyId": "k"}
+        )
+        == []
+    )
 
 
 def test_elasticache_in_transit_encryption():
     rule = "aws-elasticache-enable-in-transit-encryption"
-    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {}) == ["transitEncryptionEnabled is not set"]
-    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {"transitEncryptionEnabled": True, "transitEncryptionMode": "preferred"}) == [
-        "transitEncryptionMode is 'preferred', so plaintext connections are still accepted; use 'required'"]
-    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {"transitEncryptionEnabled": True, "transitEncryptionMode": "required"}) == []
+    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {}) == [
+        "transitEncryptionEnabled is not set"
+    ]
+    assert violations(
+        rule,
+        ELASTICACHE_REPLICATION_GROUP,
+        {"transitEncryptionEnabled": True, "transitEncryptionMode": "preferred"},
+    ) == [
+        "transitEncryptionMode is 'preferred', so plaintext connections are still accepted; use"
+        " 'required'"
+    ]
+    assert (
+        violations(
+            rule,
+            ELASTICACHE_REPLICATION_GROUP,
+            {"transitEncryptionEnabled": True, "transitEncryptionMode": "required"},
+        )
+        == []
+    )
     assert violations(rule, ELASTICACHE_CLUSTER, {"engine": "redis"}) != []
     assert violations(rule, ELASTICACHE_CLUSTER, {"replicationGroupId": "rg-1"}) == []
 
 
 def test_elasticache_backups():
     rule = "aws-elasticache-enable-backup-retention"
-    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {}) == ["snapshotRetentionLimit is not set; no automatic snapshots are kept"]
+    assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {}) == [
+        "snapshotRetentionLimit is not set; no automatic snapshots are kept"
+    ]
     assert violations(rule, ELASTICACHE_SERVERLESS_CACHE, {"snapshotRetentionLimit": 0}) != []
     assert violations(rule, ELASTICACHE_REPLICATION_GROUP, {"snapshotRetentionLimit": 5}) == []
     assert violations(rule, ELASTICACHE_CLUSTER, {"engine": "memcached"}) == []
 
 
 MALFORMED = [
-    None, "odd", [1], {},
-    {"storageEncrypted": Unknown(), "backupRetentionPeriod": Unknown(), "performanceInsightsEnabled": UNKNOWN_BOOLEAN_VALUE,
-     "publiclyAccessible": Unknown(), "atRestEncryptionEnabled": Unknown(), "transitEncryptionEnabled": Unknown(),
-     "snapshotRetentionLimit": UNKNOWN_NUMBER_VALUE, "deletionProtection": Unknown(), "iamDatabaseAuthenticationEnabled": Unknown()},
-    {"storageEncrypted": "yes", "backupRetentionPeriod": "seven", "snapshotRetentionLimit": True, "publiclyAccessible": [1],
-     "transitEncryptionMode": 3, "replicationGroupId": Unknown()},
+    None,
+    "odd",
+    [1],
+    {},
+    {
+        "storageEncrypted": Unknown(),
+        "backupRetentionPeriod": Unknown(),
+        "performanceInsightsEnabled": UNKNOWN_BOOLEAN_VALUE,
+        "publiclyAccessible": Unknown(),
+        "atRestEncryptionEnabled": Unknown(),
+        "transitEncryptionEnabled": Unknown(),
+        "snapshotRetentionLimit": UNKNOWN_NUMBER_VALUE,
+        "deletionProtection": Unknown(),
+        "iamDatabaseAuthenticationEnabled": Unknown(),
+    },
+    {
+        "storageEncrypted": "yes",
+        "backupRetentionPeriod": "seven",
+        "snapshotRetentionLimit": True,
+        "publiclyAccessible": [1],
+        "transitEncryptionMode": 3,
+        "replicationGroupId": Unknown(),
+    },
 ]
 
 
@@ -120,8 +237,18 @@ def test_malformed_inputs_never_raise(props):
 
 
 def test_unknown_values_are_not_violations():
-    proxied = unknown_checking_proxy({"storageEncrypted": UNKNOWN_BOOLEAN_VALUE, "backupRetentionPeriod": UNKNOWN_NUMBER_VALUE,
-                                      "transitEncryptionEnabled": UNKNOWN_BOOLEAN_VALUE})
+    proxied = unknown_checking_proxy(
+        {
+            "storageEncrypted": UNKNOWN_BOOLEAN_VALUE,
+            "backupRetentionPeriod": UNKNOWN_NUMBER_VALUE,
+            "transitEncryptionEnabled": UNKNOWN_BOOLEAN_VALUE,
+        }
+    )
     assert violations("aws-rds-encrypt-cluster-storage-data", RDS_CLUSTER, proxied) == []
     assert violations("aws-rds-specify-backup-retention", RDS_CLUSTER, proxied) == []
-    assert violations("aws-elasticache-enable-in-transit-encryption", ELASTICACHE_REPLICATION_GROUP, proxied) == []
+    assert (
+        violations(
+            "aws-elasticache-enable-in-transit-encryption", ELASTICACHE_REPLICATION_GROUP, proxied
+        )
+        == []
+    )

@@ -19,7 +19,17 @@ iam\tAVD-AWS-0123\taws-iam-enforce-group-mfa\tMEDIUM\t\taccount-state
 
 
 def _rule(*trivy_ids: str) -> RuleInfo:
-    return RuleInfo("r", "d", "resource", "mandatory", "high", "fix", ("aws:rds/cluster:Cluster",), trivy_ids, {})
+    return RuleInfo(
+        "r",
+        "d",
+        "resource",
+        "mandatory",
+        "high",
+        "fix",
+        ("aws:rds/cluster:Cluster",),
+        trivy_ids,
+        {},
+    )
 
 
 def test_only_resource_config_rows_count(tmp_path):
@@ -37,11 +47,16 @@ def test_table_is_found_next_to_the_repository_or_reported_missing(tmp_path):
     assert trivy_table(tmp_path / "repo") is None
 
 
-@pytest.mark.skipif(trivy_table(REPO_ROOT) is None, reason="shared Trivy reference table not present next to the repository")
+@pytest.mark.skipif(
+    trivy_table(REPO_ROOT) is None,
+    reason="shared Trivy reference table not present next to the repository",
+)
 def test_every_resource_config_check_has_a_rule():
     checks = resource_config_checks(trivy_table(REPO_ROOT))
     rule_ids = {trivy_id for policy in ALL_POLICIES for trivy_id in trivy_ids_of(policy)}
     missing = sorted(f"{check.id} {check.name}" for check in checks if check.id not in rule_ids)
     assert missing == []
     assert len(checks) == 85
-    assert rule_ids <= {check.id for check in checks}, "a rule cites a Trivy ID that is not a resource-config check"
+    assert rule_ids <= {check.id for check in checks}, (
+        "a rule cites a Trivy ID that is not a resource-config check"
+    )

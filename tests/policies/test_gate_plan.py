@@ -9,7 +9,7 @@ from policies.gate.__main__ import main
 from policies.gate.plan import plan, routing_weights, stack_outputs
 from policies.program_runner import run_program
 
-PROGRAM = '''
+PROGRAM = """
 import pulumi
 import pulumi_aws as aws
 
@@ -20,17 +20,20 @@ class Cache(pulumi.ComponentResource):
         self.group = aws.elasticache.ReplicationGroup(
             name, description="sessions", node_type="cache.r7g.large", num_cache_clusters=2,
             at_rest_encryption_enabled=True, transit_encryption_enabled=True,
-            auth_token=pulumi.Output.secret("redis-token-value"), opts=pulumi.ResourceOptions(parent=self),
+            auth_token=pulumi.Output.secret("redis-token-value"),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({})
 
 
 Cache("sessions")
-aws.sqs.Queue("jobs", sqs_managed_sse_enabled=True, visibility_timeout_seconds=30, tags={"Team": "x"})
+aws.sqs.Queue(
+    "jobs", sqs_managed_sse_enabled=True, visibility_timeout_seconds=30, tags={"Team": "x"}
+)
 pulumi.export("routing", {"phase": "failover", "weights": {"prod": 0, "dr": 100}})
 pulumi.export("signingKey", pulumi.Output.secret("signing-key-value"))
 pulumi.export("queueName", "jobs")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,11 @@ def program(tmp_path_factory) -> Path:
 
 def test_resources_are_grouped_under_their_component_with_key_settings(program):
     groups = plan(run_program(program, "test"))
-    component_group = next(group for group in groups if group.component and group.component.resource.type == "planned:cache:Cache")
+    component_group = next(
+        group
+        for group in groups
+        if group.component and group.component.resource.type == "planned:cache:Cache"
+    )
     [cache] = component_group.resources
     assert cache.resource.type == "aws:elasticache/replicationGroup:ReplicationGroup"
     settings = dict(cache.settings)
@@ -57,7 +64,12 @@ def test_resources_are_grouped_under_their_component_with_key_settings(program):
 
 def test_unknown_types_fall_back_to_security_and_size_settings(program):
     groups = plan(run_program(program, "test"))
-    queue = next(planned for group in groups for planned in group.resources if planned.resource.name == "jobs")
+    queue = next(
+        planned
+        for group in groups
+        for planned in group.resources
+        if planned.resource.name == "jobs"
+    )
     settings = dict(queue.settings)
     assert settings.get("sqsManagedSseEnabled") == "true"
     assert "tags" not in settings
@@ -75,8 +87,12 @@ def test_outputs_mask_secrets_and_expose_the_weight_table(program):
 def test_text_mode_prints_the_plan_before_the_report(program, capsys):
     main(["--program", str(program), "--stack", "test"])
     out = capsys.readouterr().out
-    assert out.index("planned:cache:Cache sessions") < out.index("aws:elasticache/replicationGroup:ReplicationGroup sessions") < out.index("Policy report:")
+    assert (
+        out.index("planned:cache:Cache sessions")
+        < out.index("aws:elasticache/replicationGroup:ReplicationGroup sessions")
+        < out.index("Policy report:")
+    )
     assert "signingKey = [secret]" in out
     assert "redis-token-value" not in out and "signing-key-value" not in out
-    weights = out[out.index("Effective routing weights"):]
+    weights = out[out.index("Effective routing weights") :]
     assert "dr" in weights and "100%" in weights

@@ -10,13 +10,20 @@ from policies.rules import ALL_POLICIES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(not (REPO_ROOT / "Pulumi.yaml").is_file(), reason="the Pulumi program (Pulumi.yaml at the repository root) is not there yet")
+pytestmark = pytest.mark.skipif(
+    not (REPO_ROOT / "Pulumi.yaml").is_file(),
+    reason="the Pulumi program (Pulumi.yaml at the repository root) is not there yet",
+)
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "dr"])
 def test_stack_has_no_mandatory_violation(stack):
     run = run_program(REPO_ROOT, stack)
     analysis = PackAnalyzer(ALL_POLICIES, {}).analyze(run.resources, run.config)
-    blocking = [f"{violation.policy} on {violation.resource_type} {violation.resource_name}: {violation.message}" for violation in analysis.mandatory]
+    blocking = [
+        f"{violation.policy} on {violation.resource_type} {violation.resource_name}:"
+        f" {violation.message}"
+        for violation in analysis.mandatory
+    ]
     assert blocking == []
     assert analysis.checks > 0

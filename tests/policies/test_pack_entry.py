@@ -20,11 +20,16 @@ PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 def analyzer():
     process = subprocess.Popen(
         [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
-        cwd=PACK_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=PACK_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         port = process.stdout.readline().strip()
-        assert port.isdigit(), f"pack did not start: {process.stderr.read() if process.poll() is not None else port}"
+        assert port.isdigit(), (
+            f"pack did not start: {process.stderr.read() if process.poll() is not None else port}"
+        )
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             yield analyzer_pb2_grpc.AnalyzerStub(channel)
     finally:
@@ -40,17 +45,27 @@ def test_pack_serves_every_rule_under_its_name(analyzer):
 
 
 def test_pack_reports_a_violation_over_grpc(analyzer):
-    request = analyzer_pb2.AnalyzeRequest(type="aws:rds/cluster:Cluster", name="orders", urn="urn:pulumi:dev::ticketing::aws:rds/cluster:Cluster::orders")
+    request = analyzer_pb2.AnalyzeRequest(
+        type="aws:rds/cluster:Cluster",
+        name="orders",
+        urn="urn:pulumi:dev::ticketing::aws:rds/cluster:Cluster::orders",
+    )
     request.properties.update({"engine": "aurora-postgresql", "storageEncrypted": False})
     response = analyzer.Analyze(request, timeout=30)
-    mandatory = {diagnostic.policyName for diagnostic in response.diagnostics if diagnostic.enforcementLevel == analyzer_pb2.MANDATORY}
+    mandatory = {
+        diagnostic.policyName
+        for diagnostic in response.diagnostics
+        if diagnostic.enforcementLevel == analyzer_pb2.MANDATORY
+    }
     assert "aws-rds-encrypt-cluster-storage-data" in mandatory
 
 
 def test_policy_project_file_runs_python_from_the_repo_venv():
     project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
     assert project["runtime"]["name"] == "python"
-    assert (PACK_DIR / project["runtime"]["options"]["virtualenv"]).resolve() == PACK_DIR.parent / ".venv"
+    assert (
+        PACK_DIR / project["runtime"]["options"]["virtualenv"]
+    ).resolve() == PACK_DIR.parent / ".venv"
     assert project["version"]
 
 

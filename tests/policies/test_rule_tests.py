@@ -17,7 +17,11 @@ HERE = Path(__file__).parent
 
 
 def _rule_test_modules() -> set[str]:
-    return {path.name for path in HERE.glob("test_*.py") if "tests.policies.harness import" in path.read_text() and path.name != Path(__file__).name}
+    return {
+        path.name
+        for path in HERE.glob("test_*.py")
+        if "tests.policies.harness import" in path.read_text() and path.name != Path(__file__).name
+    }
 
 
 def test_every_rule_is_tested(request):
@@ -30,4 +34,6 @@ def test_every_rule_is_tested(request):
         for policy in ALL_POLICIES
         if OUTCOMES.get(policy.name, set()) != {"violation", "compliant"}
     }
-    assert untested == {}, "rules without a violating and/or a compliant test (rule -> missing outcome)"
+    assert untested == {}, (
+        "rules without a violating and/or a compliant test (rule -> missing outcome)"
+    )

@@ -16,7 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pulumi.output import Unknown
 from pulumi_policy import ResourceValidationPolicy
-from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
+from pulumi_policy.proxy import (
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_STRING_VALUE,
+    unknown_checking_proxy,
+)
 
 import policies.rules
 from policies.rules import ALL_POLICIES
@@ -26,7 +31,9 @@ from tests.policies.malformed import resource_types_of
 RULES_DIR = Path(policies.rules.__file__).parent
 QUOTED_NAME = re.compile(r'"([a-zA-Z][a-zA-Z0-9.:*/_-]{1,40})"')
 PROPERTY_NAME = re.compile(r"^[a-z][a-zA-Z0-9]*$")
-RANDOM_SETTINGS = settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+RANDOM_SETTINGS = settings(
+    max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _quoted_names(path: Path) -> set[str]:
@@ -45,18 +52,31 @@ def _names_by_rule() -> dict[str, list[str]]:
 
 NAMES_BY_RULE = _names_by_rule()
 ODD_LEAVES = st.one_of(
-    st.none(), st.booleans(), st.integers(-70000, 70000), st.floats(allow_nan=True), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(-70000, 70000),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
     st.sampled_from(["*", "0.0.0.0/0", "::/0", "true", "false", "tcp", "-1", "alias/aws/s3"]),
-    st.sampled_from([UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE]), st.builds(Unknown),
+    st.sampled_from([UNKNOWN_STRING_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE]),
+    st.builds(Unknown),
 )
 
 
 @functools.cache
 def props_for(rule_name: str) -> st.SearchStrategy:
     names = NAMES_BY_RULE[rule_name]
-    keys = st.sampled_from([name for name in names if PROPERTY_NAME.match(name)]) | st.text(max_size=4)
+    keys = st.sampled_from([name for name in names if PROPERTY_NAME.match(name)]) | st.text(
+        max_size=4
+    )
     leaves = ODD_LEAVES | st.sampled_from(names)
-    documents = st.recursive(leaves, lambda children: st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=6), max_leaves=12)
+    documents = st.recursive(
+        leaves,
+        lambda children: (
+            st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=6)
+        ),
+        max_leaves=12,
+    )
     return st.dictionaries(keys, documents, min_size=3, max_size=20)
 
 
@@ -68,7 +88,11 @@ def test_every_rule_has_its_module_names():
     assert set(NAMES_BY_RULE) == {rule.name for rule in ALL_POLICIES}
 
 
-@pytest.mark.parametrize("rule", [rule for rule in ALL_POLICIES if isinstance(rule, ResourceValidationPolicy)], ids=lambda rule: rule.name)
+@pytest.mark.parametrize(
+    "rule",
+    [rule for rule in ALL_POLICIES if isinstance(rule, ResourceValidationPolicy)],
+    ids=lambda rule: rule.name,
+)
 @RANDOM_SETTINGS
 @given(data=st.data())
 def test_resource_rule_survives_random_props(rule, data):
@@ -78,11 +102,18 @@ def test_resource_rule_survives_random_props(rule, data):
     assert _all_text(run_resource_rule(rule, resource_type, unknown_checking_proxy(document)))
 
 
-@pytest.mark.parametrize("rule", [rule for rule in ALL_POLICIES if not isinstance(rule, ResourceValidationPolicy)], ids=lambda rule: rule.name)
+@pytest.mark.parametrize(
+    "rule",
+    [rule for rule in ALL_POLICIES if not isinstance(rule, ResourceValidationPolicy)],
+    ids=lambda rule: rule.name,
+)
 @RANDOM_SETTINGS
 @given(data=st.data())
 def test_stack_rule_survives_random_resources(rule, data):
     types = resource_types_of(rule) or ["aws:s3/bucket:Bucket"]
     drawn = data.draw(st.lists(st.tuples(st.sampled_from(types), props_for(rule.name)), max_size=5))
-    resources = [stack_resource(resource_type, f"r{index}", unknown_checking_proxy(document)) for index, (resource_type, document) in enumerate(drawn)]
+    resources = [
+        stack_resource(resource_type, f"r{index}", unknown_checking_proxy(document))
+        for index, (resource_type, document) in enumerate(drawn)
+    ]
     assert _all_text(message for _, message in run_stack_rule(rule, resources))

@@ -4,8 +4,25 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, unknown_checking_proxy
 
 from policies.mocks import fake_arn
 from policies.rules.values import (
-    UNKNOWN, as_list, as_mapping, attached, iam_document, identities, is_aws_managed_key, is_public_principal, is_true, is_unknown, lookup,
-    must_be_true, plain, shown, statements, strings, tag_value, whole_number, with_plain_props,
+    UNKNOWN,
+    as_list,
+    as_mapping,
+    attached,
+    iam_document,
+    identities,
+    is_aws_managed_key,
+    is_public_principal,
+    is_true,
+    is_unknown,
+    lookup,
+    must_be_true,
+    plain,
+    shown,
+    statements,
+    strings,
+    tag_value,
+    whole_number,
+    with_plain_props,
 )
 from tests.policies.harness import _options, stack_resource, urn_of
 
@@ -48,9 +65,14 @@ def test_is_true_accepts_only_explicit_truth():
 
 
 def test_iam_document_parses_json_strings_and_mappings():
-    text = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}'
+    text = (
+        '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource":'
+        ' "*"}}'
+    )
     assert statements(iam_document(text)) == [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
-    assert statements(iam_document({"Statement": [{"Effect": "Deny"}, "junk"]})) == [{"Effect": "Deny"}]
+    assert statements(iam_document({"Statement": [{"Effect": "Deny"}, "junk"]})) == [
+        {"Effect": "Deny"}
+    ]
     assert iam_document("{not json") is None
     assert iam_document(Unknown()) is None and iam_document(UNKNOWN) is None
     assert iam_document(42) is None and iam_document('["a list"]') is None
@@ -74,9 +96,15 @@ def test_with_plain_props_hands_checks_a_dict_even_for_none():
 
 
 def test_aws_managed_keys_are_recognised():
-    assert is_aws_managed_key(None, "sqs") and is_aws_managed_key("", "sqs") and is_aws_managed_key("alias/aws/sqs", "sqs")
+    assert (
+        is_aws_managed_key(None, "sqs")
+        and is_aws_managed_key("", "sqs")
+        and is_aws_managed_key("alias/aws/sqs", "sqs")
+    )
     assert is_aws_managed_key("arn:aws:kms:ap-northeast-2:123456789012:alias/aws/sqs", "sqs")
-    assert not is_aws_managed_key("alias/tickets", "sqs") and not is_aws_managed_key("alias/aws/sns", "sqs")
+    assert not is_aws_managed_key("alias/tickets", "sqs") and not is_aws_managed_key(
+        "alias/aws/sns", "sqs"
+    )
 
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -84,11 +112,23 @@ PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 
 
 def _with_dependencies(resource_type, name, props, dependencies=(), property_dependencies=None):
-    return PolicyResource(resource_type, props, urn_of(resource_type, name), name, _options(), None, None, list(dependencies), property_dependencies or {})
+    return PolicyResource(
+        resource_type,
+        props,
+        urn_of(resource_type, name),
+        name,
+        _options(),
+        None,
+        None,
+        list(dependencies),
+        property_dependencies or {},
+    )
 
 
 def test_identities_include_inputs_and_the_offline_mock_id_and_arn():
-    found = identities(stack_resource(BUCKET, "assets", {"bucket": "tickets-assets", "arn": UNKNOWN}), "bucket")
+    found = identities(
+        stack_resource(BUCKET, "assets", {"bucket": "tickets-assets", "arn": UNKNOWN}), "bucket"
+    )
     assert found == {"tickets-assets", "assets-id", fake_arn("s3", "bucket/assets")}
 
 
@@ -97,25 +137,42 @@ def test_attached_joins_by_value_property_dependency_and_dependency_of_unknown_v
     media = stack_resource(BUCKET, "media", {})
     by_value = stack_resource(PAB, "by-value", {"bucket": "tickets-assets"})
     by_mock_id = stack_resource(PAB, "by-mock-id", {"bucket": "media-id"})
-    by_property_dependency = _with_dependencies(PAB, "by-property-dependency", {"bucket": UNKNOWN}, [assets], {"bucket": [assets]})
+    by_property_dependency = _with_dependencies(
+        PAB, "by-property-dependency", {"bucket": UNKNOWN}, [assets], {"bucket": [assets]}
+    )
     by_dependency = _with_dependencies(PAB, "by-dependency", {"bucket": Unknown()}, [media])
     elsewhere = stack_resource(PAB, "elsewhere", {"bucket": "someone-elses"})
     settings = [by_value, by_mock_id, by_property_dependency, by_dependency, elsewhere]
-    by_bucket, undecided = attached([assets, media], settings, "bucket", lambda bucket: identities(bucket, "bucket"))
-    assert [setting.name for setting in by_bucket[assets.urn]] == ["by-value", "by-property-dependency"]
+    by_bucket, undecided = attached(
+        [assets, media], settings, "bucket", lambda bucket: identities(bucket, "bucket")
+    )
+    assert [setting.name for setting in by_bucket[assets.urn]] == [
+        "by-value",
+        "by-property-dependency",
+    ]
     assert [setting.name for setting in by_bucket[media.urn]] == ["by-mock-id", "by-dependency"]
     assert undecided is False
 
 
 def test_attached_reports_an_unattributable_unknown_reference_as_undecided():
     assets = stack_resource(BUCKET, "assets", {})
-    by_bucket, undecided = attached([assets], [stack_resource(PAB, "anywhere", {"bucket": UNKNOWN})], "bucket", lambda bucket: identities(bucket, "bucket"))
+    by_bucket, undecided = attached(
+        [assets],
+        [stack_resource(PAB, "anywhere", {"bucket": UNKNOWN})],
+        "bucket",
+        lambda bucket: identities(bucket, "bucket"),
+    )
     assert by_bucket == {assets.urn: []} and undecided is True
 
 
 def test_whole_number_accepts_the_cli_float_and_rejects_the_rest():
     assert whole_number(22) == 22 and whole_number(22.0) == 22 and whole_number(0.0) == 0
-    assert whole_number(22.5) is None and whole_number(True) is None and whole_number("22") is None and whole_number(None) is None
+    assert (
+        whole_number(22.5) is None
+        and whole_number(True) is None
+        and whole_number("22") is None
+        and whole_number(None) is None
+    )
 
 
 def test_shown_prints_whole_floats_as_ints_and_missing_as_not_set():
@@ -124,7 +181,9 @@ def test_shown_prints_whole_floats_as_ints_and_missing_as_not_set():
 
 
 def test_must_be_true_flags_false_and_missing_but_not_true_or_unknown():
-    assert list(must_be_true({"encrypted": False}, "encrypted", "ebs.")) == ["ebs.encrypted is False"]
+    assert list(must_be_true({"encrypted": False}, "encrypted", "ebs.")) == [
+        "ebs.encrypted is False"
+    ]
     assert list(must_be_true({}, "encrypted")) == ["encrypted is not set"]
     assert list(must_be_true(None, "encrypted")) == ["encrypted is not set"]
     assert list(must_be_true({"encrypted": "true"}, "encrypted")) == []
@@ -133,6 +192,12 @@ def test_must_be_true_flags_false_and_missing_but_not_true_or_unknown():
 
 
 def test_is_public_principal_names_everyone_only():
-    assert is_public_principal("*") and is_public_principal({"AWS": "*"}) and is_public_principal({"AWS": ["arn:aws:iam::1:root", "*"]})
-    assert not is_public_principal({"AWS": "arn:aws:iam::123456789012:root"}) and not is_public_principal({"Service": "*"})
+    assert (
+        is_public_principal("*")
+        and is_public_principal({"AWS": "*"})
+        and is_public_principal({"AWS": ["arn:aws:iam::1:root", "*"]})
+    )
+    assert not is_public_principal(
+        {"AWS": "arn:aws:iam::123456789012:root"}
+    ) and not is_public_principal({"Service": "*"})
     assert not is_public_principal(None) and not is_public_principal({"AWS": UNKNOWN})

@@ -1,4 +1,6 @@
-"""The Starlette application: routes, latency metrics and background tasks (errors: error_handlers.py)."""
+"""The Starlette application: routes, latency metrics and background tasks (errors:
+error_handlers.py).
+"""
 
 import asyncio
 import contextlib
@@ -24,7 +26,8 @@ from ticketing.web.fast_routes import FastRoutes
 log = logging.getLogger("ticketing.app")
 
 BACKGROUND_STOP_SECONDS = 3.0
-# Allocations before a young collection, young collections before a middle one, middle before a full one.
+# Allocations before a young collection, young collections before a middle one, middle before a
+# full one.
 GC_THRESHOLDS = (10_000, 20, 100)
 
 
@@ -80,7 +83,11 @@ def create_app(settings: Settings | None = None) -> TicketingApp:
         hub = UpdateHub(backends)
         app.backends, app.hub, app.admin_token = backends, hub, settings.admin_token
         stopping = asyncio.Event()
-        jobs = (run_admission_loop(backends, stopping), hub.run_listener(stopping), hub.run_flusher(stopping))
+        jobs = (
+            run_admission_loop(backends, stopping),
+            hub.run_listener(stopping),
+            hub.run_flusher(stopping),
+        )
         tasks = [asyncio.create_task(job) for job in jobs]
         # What start-up made (modules, the app, pools) lives as long as the process: frozen, no
         # collection walks it again. Collections are also rarer than CPython's default: most of a
@@ -100,8 +107,14 @@ def create_app(settings: Settings | None = None) -> TicketingApp:
             await pool.close()
 
     return TicketingApp(
-        routes=[*routes_ops.routes, *routes_admin.routes, *routes_queue.routes, *routes_holds.routes,
-                *websockets.routes, *pages.routes],
+        routes=[
+            *routes_ops.routes,
+            *routes_admin.routes,
+            *routes_queue.routes,
+            *routes_holds.routes,
+            *websockets.routes,
+            *pages.routes,
+        ],
         lifespan=lifespan,
         middleware=[Middleware(LatencyMiddleware)],
         exception_handlers=EXCEPTION_HANDLERS,

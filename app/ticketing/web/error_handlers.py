@@ -16,12 +16,14 @@ HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 async def api_error(request: Request, error: Exception) -> JsonResponse:
-    assert isinstance(error, ApiError)
+    if not isinstance(error, ApiError):
+        raise TypeError(f"api_error handles ApiError, got {error!r}")
     return error_response(error.status, error.code, error.detail)
 
 
 async def http_error(request: Request, error: Exception) -> JsonResponse:
-    assert isinstance(error, HTTPException)
+    if not isinstance(error, HTTPException):
+        raise TypeError(f"http_error handles HTTPException, got {error!r}")
     code = HTTP_ERROR_CODES.get(error.status_code, "http_error")
     return error_response(error.status_code, code, str(error.detail))
 
@@ -50,5 +52,7 @@ EXCEPTION_HANDLERS = {
 
 async def error_response_for(request: Request, error: Exception) -> JsonResponse:
     """The most specific handler's answer, as Starlette picks it (by the exception's MRO)."""
-    handler = next(EXCEPTION_HANDLERS[cls] for cls in type(error).__mro__ if cls in EXCEPTION_HANDLERS)
+    handler = next(
+        EXCEPTION_HANDLERS[cls] for cls in type(error).__mro__ if cls in EXCEPTION_HANDLERS
+    )
     return await handler(request, error)

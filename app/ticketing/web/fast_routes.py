@@ -62,13 +62,16 @@ class FastRoutes:
             if not route.path.startswith(EVENT_ROUTE_PREFIX) or route.methods is None:
                 raise ValueError(f"not an event route with methods: {route.path}")
             for method in route.methods - {"HEAD"}:
-                self.routes[(method, route.path.removeprefix(EVENT_ROUTE_PREFIX))] = (route.path, route.endpoint)
+                self.routes[(method, route.path.removeprefix(EVENT_ROUTE_PREFIX))] = (
+                    route.path,
+                    route.endpoint,
+                )
 
     def _match(self, scope: Scope) -> tuple[str, Endpoint, str] | None:
         path = get_route_path(scope)
         if not path.startswith(EVENTS_PREFIX):
             return None
-        event_id, _, rest = path[len(EVENTS_PREFIX):].partition("/")
+        event_id, _, rest = path[len(EVENTS_PREFIX) :].partition("/")
         found = self.routes.get((scope["method"], rest))
         return (*found, event_id) if found and event_id else None
 
@@ -86,4 +89,6 @@ class FastRoutes:
         try:
             await response(scope, receive, send)
         finally:
-            metrics.observe_request(scope["method"], template, response.status_code, time.perf_counter() - started)
+            metrics.observe_request(
+                scope["method"], template, response.status_code, time.perf_counter() - started
+            )

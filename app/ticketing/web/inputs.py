@@ -52,7 +52,9 @@ async def read_body(request: Request, model: type[Model]) -> Model:
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_BODY_BYTES:
-            raise ApiError(413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+            raise ApiError(
+                413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes"
+            )
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -67,7 +69,8 @@ async def read_body(request: Request, model: type[Model]) -> Model:
 
 def validation_detail(error: ValidationError) -> str:
     return "; ".join(
-        f"{'.'.join(str(part) for part in issue['loc']) or 'body'}: {issue['msg']}" for issue in error.errors()
+        f"{'.'.join(str(part) for part in issue['loc']) or 'body'}: {issue['msg']}"
+        for issue in error.errors()
     )
 
 
@@ -115,7 +118,13 @@ def client_id_of(connection: Connection) -> tuple[str, bool]:
 def idempotency_key_of(request: Request) -> str:
     key = request.headers.get("idempotency-key")
     if key is None:
-        raise ApiError(400, "missing_idempotency_key", "send an Idempotency-Key header (any unique string)")
+        raise ApiError(
+            400, "missing_idempotency_key", "send an Idempotency-Key header (any unique string)"
+        )
     if not IDEMPOTENCY_KEY_RE.match(key):
-        raise ApiError(400, "invalid_idempotency_key", "Idempotency-Key must be 1-128 printable ASCII characters")
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1-128 printable ASCII characters",
+        )
     return key

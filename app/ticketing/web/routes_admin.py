@@ -18,7 +18,9 @@ log = logging.getLogger("ticketing.admin")
 def require_admin(request: Request) -> None:
     token = bearer_token(request)
     if not hmac.compare_digest(token.encode(), request.app.admin_token.encode()):
-        raise ApiError(401, "unauthorized", "admin routes need Authorization: Bearer $TICKETING_ADMIN_TOKEN")
+        raise ApiError(
+            401, "unauthorized", "admin routes need Authorization: Bearer $TICKETING_ADMIN_TOKEN"
+        )
 
 
 async def put_event(request: Request) -> JsonResponse:

@@ -7,7 +7,14 @@ from starlette.routing import Route
 
 from ticketing import bookings, inventory
 from ticketing.config import ID_PATTERN
-from ticketing.web.inputs import bearer_token, event_id_of, idempotency_key_of, read_body, resource_id_of, verified
+from ticketing.web.inputs import (
+    bearer_token,
+    event_id_of,
+    idempotency_key_of,
+    read_body,
+    resource_id_of,
+    verified,
+)
 from ticketing.web.responses import JsonResponse, json_response
 
 MAX_SEATS_PER_HOLD = 100
@@ -28,7 +35,9 @@ async def create_hold(request: Request) -> JsonResponse:
     event_id = event_id_of(request)
     claims = _access(request, event_id)
     body = await read_body(request, HoldRequest)
-    return json_response(await inventory.hold(request.app.backends, claims, body.slot_id, body.quantity), 201)
+    return json_response(
+        await inventory.hold(request.app.backends, claims, body.slot_id, body.quantity), 201
+    )
 
 
 async def confirm_hold(request: Request) -> JsonResponse:
@@ -46,7 +55,9 @@ async def delete_hold(request: Request) -> Response:
 
 async def get_booking(request: Request) -> JsonResponse:
     booking_id = resource_id_of(request, "booking_id", "booking_not_found")
-    return json_response(await bookings.get_booking(request.app.backends, _access(request), booking_id))
+    return json_response(
+        await bookings.get_booking(request.app.backends, _access(request), booking_id)
+    )
 
 
 routes = [

@@ -23,7 +23,9 @@ async def readyz(request: Request) -> JsonResponse:
             await backends.redis.ping()
             await backends.pool.fetchval("SELECT 1")
     except Exception as error:
-        return error_response(503, "not_ready", f"Redis or PostgreSQL unreachable: {type(error).__name__}")
+        return error_response(
+            503, "not_ready", f"Redis or PostgreSQL unreachable: {type(error).__name__}"
+        )
     return json_response({"status": "ready"})
 
 

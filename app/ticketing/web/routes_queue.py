@@ -5,7 +5,14 @@ from starlette.routing import Route
 
 from ticketing import metrics, queue
 from ticketing.events import read_event
-from ticketing.web.inputs import CLIENT_COOKIE, Connection, bearer_token, client_id_of, event_id_of, verified
+from ticketing.web.inputs import (
+    CLIENT_COOKIE,
+    Connection,
+    bearer_token,
+    client_id_of,
+    event_id_of,
+    verified,
+)
 from ticketing.web.responses import JsonResponse, json_response
 
 CLIENT_COOKIE_MAX_AGE = 7 * 24 * 3600
@@ -29,10 +36,13 @@ async def join_queue(request: Connection) -> JsonResponse:
 async def my_place(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     claims = verified(request, bearer_token(request), "ticket", event_id)
-    return json_response(await queue.status(request.app.backends, event_id, claims.client_id, claims.number))
+    return json_response(
+        await queue.status(request.app.backends, event_id, claims.client_id, claims.number)
+    )
 
 
-# Also served ahead of Starlette's middleware and router (web/fast_routes.py); listed here too for 405s and HEAD.
+# Also served ahead of Starlette's middleware and router (web/fast_routes.py); listed here too for
+# 405s and HEAD.
 hot_routes = [
     Route("/api/v1/events/{event_id}/queue", join_queue, methods=["POST"]),
     Route("/api/v1/events/{event_id}/queue/me", my_place, methods=["GET"]),

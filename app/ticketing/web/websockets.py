@@ -1,7 +1,8 @@
 """Live pushes: a client's place in the queue, and slot availability."""
 
 import asyncio
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 from starlette.routing import WebSocketRoute
@@ -45,7 +46,9 @@ def _wake_on_close(inbox: Mailbox, closed: asyncio.Task[None]) -> None:
     closed.add_done_callback(lambda _: inbox.wake())
 
 
-async def _push_place(websocket: WebSocket, event_id: str, claims: Claims, closed: asyncio.Task[None]) -> None:
+async def _push_place(
+    websocket: WebSocket, event_id: str, claims: Claims, closed: asyncio.Task[None]
+) -> None:
     backends, hub = websocket.app.backends, websocket.app.hub
     async with hub.subscribe(event_id, Serving) as inbox:
         _wake_on_close(inbox, closed)
@@ -62,7 +65,9 @@ async def _push_place(websocket: WebSocket, event_id: str, claims: Claims, close
     await closed
 
 
-async def _serve(websocket: WebSocket, push: Callable[[WebSocket, asyncio.Task[None]], Awaitable[None]]) -> None:
+async def _serve(
+    websocket: WebSocket, push: Callable[[WebSocket, asyncio.Task[None]], Awaitable[None]]
+) -> None:
     """Accepts, then runs `push` until the client leaves; an ApiError is sent as the refusal."""
     await websocket.accept()
     closed = asyncio.ensure_future(_until_disconnect(websocket))

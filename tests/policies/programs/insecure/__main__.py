@@ -16,8 +16,16 @@ admin = aws.ec2.SecurityGroup(
     "admin",
     vpc_id=vpc.id,
     description="admin access",
-    ingress=[aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=22, to_port=22, cidr_blocks=[config.require("adminCidr")])],
-    egress=[aws.ec2.SecurityGroupEgressArgs(protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"])],
+    ingress=[
+        aws.ec2.SecurityGroupIngressArgs(
+            protocol="tcp", from_port=22, to_port=22, cidr_blocks=[config.require("adminCidr")]
+        )
+    ],
+    egress=[
+        aws.ec2.SecurityGroupEgressArgs(
+            protocol="-1", from_port=0, to_port=0, cidr_blocks=["0.0.0.0/0"]
+        )
+    ],
 )
 
 bucket = aws.s3.Bucket("uploads")
@@ -43,7 +51,12 @@ database = aws.rds.Cluster(
 
 aws.iam.Policy(
     "everything",
-    policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
+    policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        }
+    ),
 )
 
 cluster = eks.Cluster(
@@ -57,12 +70,32 @@ cluster = eks.Cluster(
 
 node_role = aws.iam.Role(
     "workers",
-    assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
     managed_policy_arns=["arn:aws:iam::aws:policy/AdministratorAccess"],
 )
-eks.ManagedNodeGroup("workers", cluster=cluster, node_role=node_role, instance_types=["m7g.large"], scaling_config={"min_size": 1, "desired_size": 2, "max_size": 3})
+eks.ManagedNodeGroup(
+    "workers",
+    cluster=cluster,
+    node_role=node_role,
+    instance_types=["m7g.large"],
+    scaling_config={"min_size": 1, "desired_size": 2, "max_size": 3},
+)
 
 pulumi.export("databasePassword", database.master_password)
 pulumi.export("bucketName", bucket.bucket)
 pulumi.export("clusterName", cluster.eks_cluster.name)
-pulumi.export("oidcProviderArn", cluster.core.oidc_provider.apply(lambda provider: provider.arn if provider else None))
+pulumi.export(
+    "oidcProviderArn",
+    cluster.core.oidc_provider.apply(lambda provider: provider.arn if provider else None),
+)

@@ -4,7 +4,11 @@
 import pulumi
 import pulumi_aws as aws
 
-tagged = aws.Provider("tagged", region="ap-northeast-2", default_tags={"tags": {"environment": "test", "system": "ticketing", "role": "logs"}})
+tagged = aws.Provider(
+    "tagged",
+    region="ap-northeast-2",
+    default_tags={"tags": {"environment": "test", "system": "ticketing", "role": "logs"}},
+)
 untagged = aws.Provider("untagged", region="ap-northeast-2")
 
 aws.s3.Bucket("by-default-provider")
