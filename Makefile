@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate test demo bench clean
+.PHONY: install system-deps preview gate lint format test demo bench clean
 
 install: $(STAMP)
 
@@ -23,7 +23,17 @@ system-deps:
 preview: install
 	$(PYTHON) -m policies.gate --stack $(STACK)
 
-test: install
+# Formatter, linter and type checker (configured in pyproject.toml); `make test` runs it first.
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
 	$(PYTHON) -m pytest
 
 demo: install

@@ -89,7 +89,7 @@ alerting = Alerting(
     config.tags("alerting"),
 )
 
-if config.routing is not None and primary is not None:
+if config.routing is not None and config.dr is not None and primary is not None:
     primary_stack = config.dr.primary_stack.rsplit("/", 1)[-1]
     routing = Routing(
         f"{prefix}-routing",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pulumi
 import pulumi_aws as aws
@@ -90,7 +91,7 @@ class Alerting(pulumi.ComponentResource):
                     ]
                     for spec in alarm_specs(config, watched)
                 ]
-            ).apply(lambda metrics: dashboard_body(metrics, region)),
+            ).apply(lambda metrics: dashboard_body(cast(list[list[str]], metrics), region)),
             opts=child,
         )
         self.topic_arn = self.topic.arn
@@ -129,7 +130,7 @@ class Alerting(pulumi.ComponentResource):
             ("DatabaseMemoryUsagePercentage", config.redis_memory_percent, "memory"),
         ):
             for shard, members in enumerate(members_by_shard, start=1):
-                queries = [
+                queries: list[aws.cloudwatch.MetricAlarmMetricQueryArgsDict] = [
                     {
                         "id": f"m{index}",
                         "return_data": False,
@@ -143,21 +144,19 @@ class Alerting(pulumi.ComponentResource):
                     }
                     for index, member in enumerate(members)
                 ]
+                hottest: aws.cloudwatch.MetricAlarmMetricQueryArgsDict = {
+                    "id": "hottest",
+                    "expression": f"MAX([{', '.join(str(q['id']) for q in queries)}])",
+                    "label": f"redis {label} shard {shard}",
+                    "return_data": True,
+                }
                 self.alarms.append(
                     aws.cloudwatch.MetricAlarm(
                         f"{self._name}-redis-{label}-shard-{shard}",
                         alarm_description=(
                             f"Redis {label} of shard {shard} at or above {threshold}%"
                         ),
-                        metric_queries=[
-                            *queries,
-                            {
-                                "id": "hottest",
-                                "expression": f"MAX([{', '.join(q['id'] for q in queries)}])",
-                                "label": f"redis {label} shard {shard}",
-                                "return_data": True,
-                            },
-                        ],
+                        metric_queries=[*queries, hottest],
                         evaluation_periods=3,
                         datapoints_to_alarm=2,
                         threshold=threshold,

@@ -126,7 +126,7 @@ class Cache(pulumi.ComponentResource):
         self.endpoint = self.replication_group.configuration_endpoint_address
         # Cluster mode: the app must route by hash slot with its cluster client.
         self.client_env = {"TICKETING_REDIS_CLUSTER": "true"}
-        self.url = pulumi.Output.secret(
+        self.url: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.format(
                 "rediss://:{0}@{1}:{2}/0",
                 auth_token.apply(lambda token: quote(token, safe="")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
@@ -74,7 +75,7 @@ CLUSTER_AUTOSCALER_READS = (
 )
 
 
-def _policy(statements: list[dict]) -> str:
+def _policy(statements: list[dict[str, Any]]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -210,9 +211,13 @@ class Cluster(pulumi.ComponentResource):
             "system": self._node_group("system", config.system_nodes, private_subnet_ids),
             "app": self._node_group("app", config.app_nodes, private_subnet_ids),
         }
-        self.asg_names = {
-            pool: group.node_group.apply(
-                lambda node_group: node_group.resources[0].autoscaling_groups[0].name
+        # pulumi-eks types the node group output loosely; the name is a string once resolved
+        self.asg_names: dict[str, pulumi.Output[str]] = {
+            pool: cast(
+                pulumi.Output[str],
+                group.node_group.apply(
+                    lambda node_group: node_group.resources[0].autoscaling_groups[0].name
+                ),
             )
             for pool, group in self.node_groups.items()
         }

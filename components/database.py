@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from components.config import DatabaseConfig
 from components.kms import encryption_key
 
-ENGINE = "aurora-postgresql"
+ENGINE = aws.rds.EngineType.AURORA_POSTGRESQL
 PORT = 5432
 DATABASE_NAME = "ticketing"
 MASTER_USERNAME = "ticketing_admin"
@@ -166,7 +166,7 @@ class Database(pulumi.ComponentResource):
         ]
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
-        self.url = pulumi.Output.secret(
+        self.url: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.format(
                 "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
                 MASTER_USERNAME,

@@ -4,6 +4,7 @@ for the pods.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import pulumi
@@ -27,7 +28,7 @@ APP_PORT = 8000  # the chart's containerPort
 TARGET_PROTOCOL = "HTTPS"
 
 
-def _visibility(metric: str) -> dict:
+def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
     return {
         "cloudwatch_metrics_enabled": True,
         "metric_name": metric,
@@ -35,9 +36,15 @@ def _visibility(metric: str) -> dict:
     }
 
 
-def waf_rules(name: str, rate_limit_per_ip_5min: int) -> list[dict]:
+def _validation_option(
+    options: Sequence[aws.acm.outputs.CertificateDomainValidationOption], domain: str
+) -> aws.acm.outputs.CertificateDomainValidationOption:
+    return next(option for option in options if option.domain_name == domain)
+
+
+def waf_rules(name: str, rate_limit_per_ip_5min: int) -> list[aws.wafv2.WebAclRuleArgsDict]:
     """The rate limit first (cheapest to evaluate, stops floods), then AWS managed rule groups."""
-    rate_rule = {
+    rate_rule: aws.wafv2.WebAclRuleArgsDict = {
         "name": "rate-limit-per-ip",
         "priority": 0,
         "action": {"block": {}},
@@ -50,7 +57,7 @@ def waf_rules(name: str, rate_limit_per_ip_5min: int) -> list[dict]:
         },
         "visibility_config": _visibility(f"{name}-rate-limit"),
     }
-    managed = [
+    managed: list[aws.wafv2.WebAclRuleArgsDict] = [
         {
             "name": group,
             "priority": 10 * (index + 1),
@@ -184,7 +191,7 @@ class Edge(pulumi.ComponentResource):
             ("public", config.public_hostname),
         ):
             option = certificate.domain_validation_options.apply(
-                lambda options, domain=domain: next(o for o in options if o.domain_name == domain)
+                functools.partial(_validation_option, domain=domain)
             )
             records.append(
                 aws.route53.Record(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -58,7 +59,7 @@ def key_policy(
     account_id: str, service_principals: Sequence[str], role_arns: Sequence[str] = ()
 ) -> str:
     # In a key policy "Resource": "*" means this key itself; it cannot name anything else.
-    statements: list[dict] = [
+    statements: list[dict[str, Any]] = [
         {
             "Sid": "AccountAdministers",
             "Effect": "Allow",

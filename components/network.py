@@ -20,7 +20,9 @@ def subnet_blocks(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     small public ones.
     """
     network = ipaddress.ip_network(cidr)
-    quarters = list(network.subnets(prefixlen_diff=2))
+    quarters: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = list(
+        network.subnets(prefixlen_diff=2)
+    )
     public = list(quarters[3].subnets(prefixlen_diff=3))
     return [str(block) for block in quarters[:zones]], [str(block) for block in public[:zones]]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -369,7 +370,7 @@ def _check_record_shape(
 
 def _record_target(
     endpoint: pulumi.Input[str], zone_id: pulumi.Input[str] | None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Arguments that point a record at an ALB: a CNAME, or an alias when its zone id is known."""
     if zone_id is None:
         return {"type": "CNAME", "ttl": RECORD_TTL_SECONDS, "records": [endpoint]}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from components.errors import ConfigError
 
@@ -34,7 +34,7 @@ SELECTION_KEYS = (PHASE_KEY, FAILBACK_STEPS_KEY, FAILBACK_STEP_KEY, WEIGHTS_KEY)
 Weights = dict[str, int]
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

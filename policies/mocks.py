@@ -213,7 +213,7 @@ class ProgramMocks(pulumi.runtime.Mocks):
         self.referenced_stacks: set[str] = set()
         self.nested_resources: dict[str, tuple[str, dict[str, Any]]] = {}
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(args)
         resource_id = args.resource_id or f"{args.name}-id"
@@ -254,19 +254,19 @@ class ProgramMocks(pulumi.runtime.Mocks):
             "packageVersion": "",
         }
 
-    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+    def _stack_reference(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         full_name = str(args.inputs.get("name") or args.resource_id or args.name)
         stack = full_name.rsplit("/", 1)[-1]
         self.referenced_stacks.add(stack)
         outputs = self.stack_outputs.get(stack, {})
         return full_name, {"name": full_name, "outputs": outputs, "secretOutputNames": []}
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         handler = CALL_RESULTS.get(args.token)
         return (handler(args.args) if handler else {}), []
 
 
-def _policy_document(call_args: dict) -> dict[str, Any]:
+def _policy_document(call_args: dict[str, Any]) -> dict[str, Any]:
     statements = []
     for statement in call_args.get("statements", []) or []:
         entry: dict[str, Any] = {"Effect": statement.get("effect", "Allow")}
@@ -287,7 +287,7 @@ def _policy_document(call_args: dict) -> dict[str, Any]:
     return {"json": json.dumps({"Version": "2012-10-17", "Statement": statements})}
 
 
-CALL_RESULTS: dict[str, Callable[[dict], dict]] = {
+CALL_RESULTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
         "names": [f"{stack_region()}{suffix}" for suffix in "abcd"],
         "zoneIds": [f"apne2-az{n}" for n in range(1, 5)],

@@ -108,9 +108,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.run = run
         self.stack_urn = ""
 
-    def RegisterResource(self, request):
+    def RegisterResource(self, request: Any) -> Any:
         request = _without_resource_references(request)
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]  # untyped SDK
         self._register_nested_resources()
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = response.urn

@@ -164,14 +164,11 @@ def stack_rule(
         for resource, message in check(args):
             findings.setdefault(resource.urn, (resource, []))[1].append(message)
         for urn, (resource, messages) in findings.items():
-            _report_unless_exempt(
-                config,
-                resource.name,
-                urn,
-                messages,
-                lambda message, urn=urn: report_violation(message, urn),
-                today(),
-            )
+
+            def report(message: str, urn: str = urn) -> None:
+                report_violation(message, urn)
+
+            _report_unless_exempt(config, resource.name, urn, messages, report, today())
 
     return StackValidationPolicy(
         name=name,

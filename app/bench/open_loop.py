@@ -12,6 +12,7 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import cast
 
 import uvloop
 
@@ -32,12 +33,14 @@ class Connection(asyncio.Protocol):
         self.generator = generator
         self.buffer = bytearray()
         self.scheduled_at = 0.0
-        self.transport: asyncio.Transport | None = None
+        self.transport: asyncio.WriteTransport | None = None
 
-    def connection_made(self, transport: asyncio.Transport) -> None:
-        self.transport = transport
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.WriteTransport, transport)
 
     def send(self, request: bytes, scheduled_at: float) -> None:
+        if self.transport is None:
+            raise RuntimeError("send before the connection was made")
         self.scheduled_at = scheduled_at
         self.transport.write(request)
 

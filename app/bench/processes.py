@@ -84,7 +84,7 @@ def wait_http_ok(url: str, process: subprocess.Popen, timeout_s: float = 60.0) -
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(
-                f"{process.args[0]} exited with {process.returncode} before {url} answered"
+                f"{process.args!r} exited with {process.returncode} before {url} answered"
             )
         try:
             if httpx.get(url, timeout=1.0).status_code == 200:

@@ -4,6 +4,7 @@ reloading events Redis lost. Every step is an atomic script, so replicas never d
 import asyncio
 import logging
 import time
+from typing import cast
 
 from ticketing import metrics
 from ticketing.backends import Backends
@@ -28,7 +29,7 @@ async def open_event(backends: Backends, event_id: str) -> None:
         await backends.redis.hget(keys.queue, "prejoined"),
     )
     clients = await backends.redis.lrange(keys.prejoin, 0, int(prejoined or 0) - 1)
-    places = opening_order(bytes.fromhex(seed_hex.decode()), len(clients))
+    places = opening_order(bytes.fromhex(cast(bytes, seed_hex).decode()), len(clients))
     pairs = [
         value for client, place in zip(clients, places, strict=True) for value in (client, place)
     ]
@@ -86,7 +87,8 @@ async def run_admission_loop(backends: Backends, stopping: asyncio.Event) -> Non
             if started - listed_at > EVENT_LIST_REFRESH_SECONDS:
                 durable_ids, listed_at = set(await list_event_ids(backends.pool)), started
             loaded_ids = {
-                event_id.decode() for event_id in await backends.redis.smembers(EVENT_IDS_KEY)
+                cast(bytes, event_id).decode()
+                for event_id in await backends.redis.smembers(EVENT_IDS_KEY)
             }
             event_ids = sorted(durable_ids | loaded_ids)
             if event_ids:

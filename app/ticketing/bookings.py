@@ -99,10 +99,12 @@ async def confirm(
         raise
     if written is None:
         existing = await _booking_for_key(backends, claims, idempotency_key)
-        same_hold = existing is not None and existing["hold_id"] == hold_id
-        await backends.scripts.run(
-            "end_confirm", event_id, hold_id, existing["booking_id"] if same_hold else "", "retry"
+        same_booking_id = (
+            existing["booking_id"]
+            if existing is not None and existing["hold_id"] == hold_id
+            else ""
         )
+        await backends.scripts.run("end_confirm", event_id, hold_id, same_booking_id, "retry")
         return _replay(existing, hold_id)
     await backends.scripts.run("end_confirm", event_id, hold_id, booking_id, "")
     metrics.BOOKINGS.inc(event_id)

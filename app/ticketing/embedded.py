@@ -35,7 +35,8 @@ class EmbeddedServerError(RuntimeError):
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _find_binary(name: str) -> str:

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import orjson
@@ -31,7 +31,7 @@ async def event_script(backends: Backends, name: str, event_id: str, *args: Any)
         if not await install_event(backends, event_id):
             raise event_not_found(event_id)
         result = await backends.scripts.run(name, event_id, *args)
-    return result
+    return cast(list[Any], result)
 
 
 def _redis_config(spec: EventSpec, seed: bytes) -> dict[str, Any]:
@@ -50,7 +50,9 @@ def _redis_config(spec: EventSpec, seed: bytes) -> dict[str, Any]:
 
 
 async def _save_slots(
-    connection: asyncpg.Connection, event_id: str, spec: EventSpec
+    connection: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy,
+    event_id: str,
+    spec: EventSpec,
 ) -> tuple[dict[str, int], list[str]]:
     rows = await connection.fetch(
         "SELECT slot_id, capacity FROM slots WHERE event_id = $1 FOR UPDATE", event_id
@@ -253,4 +255,4 @@ async def read_event(backends: Backends, event_id: str) -> dict[str, Any]:
 
 async def read_availability(backends: Backends, event_id: str) -> dict[str, int]:
     available = await backends.redis.hgetall(event_keys(event_id).available)
-    return {slot.decode(): max(0, int(seats)) for slot, seats in available.items()}
+    return {cast(bytes, slot).decode(): max(0, int(seats)) for slot, seats in available.items()}

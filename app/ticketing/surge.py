@@ -61,7 +61,7 @@ async def _wait_for_admission(
     while True:
         place = _expect(await http.get(f"/api/v1/events/{event_id}/queue/me", headers=headers), 200)
         if place["admitted"]:
-            return place["access_token"]
+            return str(place["access_token"])
         if state.sold_out:
             return None
         eta = place["eta_seconds"] or 0

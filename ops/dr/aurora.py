@@ -105,4 +105,5 @@ def wait_for_writer(
 def promote(clients: ClientFactory, region: str, promotion: Promotion) -> dict[str, Any]:
     rds = clients("rds", region)
     response = getattr(rds, promotion.operation)(**promotion.request())
-    return response["GlobalCluster"]
+    global_cluster: dict[str, Any] = response["GlobalCluster"]
+    return global_cluster

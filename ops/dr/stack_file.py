@@ -65,7 +65,8 @@ def read_stack_file(project_dir: Path, stack: str) -> StackFile:
     region = config.get(REGION_KEY)
     if not isinstance(region, str) or not region:
         raise OpsError(f"{path} has no {REGION_KEY}")
-    dr = config.get(DR_KEY) if isinstance(config.get(DR_KEY), dict) else {}
+    dr_value = config.get(DR_KEY)
+    dr = dr_value if isinstance(dr_value, dict) else {}
     return StackFile(
         stack=stack,
         region=region,

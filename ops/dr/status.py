@@ -63,7 +63,7 @@ def _zone_id(route53: Any, zone: str) -> str:
     ]
     if not public:
         raise OpsError(f"no public hosted zone {zone!r} in this account")
-    return public[0]["Id"].rsplit("/", 1)[-1]
+    return str(public[0]["Id"]).rsplit("/", 1)[-1]
 
 
 def weighted_records(route53: Any, zone: str, record_name: str) -> dict[str, dict[str, Any]]:
@@ -93,7 +93,7 @@ def _endpoint_check_id(route53: Any, health_check_id: str) -> str:
         if route53.get_health_check(HealthCheckId=child)["HealthCheck"]["HealthCheckConfig"][
             "Type"
         ].startswith("HTTP"):
-            return child
+            return str(child)
     raise OpsError(f"calculated health check {health_check_id} has no HTTP(S) child to read")
 
 
@@ -152,7 +152,8 @@ def describe_global_cluster(
     ]
     if not matching:
         raise not_found
-    return matching[0]
+    cluster: dict[str, Any] = matching[0]
+    return cluster
 
 
 def writer_arn(described: dict[str, Any]) -> str | None:

@@ -93,11 +93,11 @@ def _tagged(tags: Iterable[str], prefix: str) -> tuple[str, ...]:
     return tuple(tag[len(prefix) :] for tag in tags if tag.startswith(prefix))
 
 
-def _level_name(level: int) -> str:
+def _level_name(level: analyzer_pb2.EnforcementLevel.ValueType) -> str:
     return analyzer_pb2.EnforcementLevel.Name(level).lower()
 
 
-def _severity_name(severity: int) -> str:
+def _severity_name(severity: analyzer_pb2.PolicySeverity.ValueType) -> str:
     return analyzer_pb2.PolicySeverity.Name(severity).removeprefix("POLICY_SEVERITY_").lower()
 
 
@@ -293,7 +293,8 @@ class PackAnalyzer:
 
 def _call(method: Any, request: Any, subject: str) -> analyzer_pb2.AnalyzeResponse:
     try:
-        return method(request, None)
+        response: analyzer_pb2.AnalyzeResponse = method(request, None)
+        return response
     except Exception as error:  # a rule's bug: name where it happened rather than print a traceback
         raise PackError(
             f"the policy pack failed on {subject}: {type(error).__name__}: {error}"

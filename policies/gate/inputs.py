@@ -62,7 +62,8 @@ def wire_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
 
     Secrets go as their plain values: the analyzer unwraps them before any rule reads them.
     """
-    return _project(inputs, _wire_leaf, (), "")
+    wired: dict[str, Any] = _project(inputs, _wire_leaf, (), "")
+    return wired
 
 
 def display_inputs(inputs: Any, secret_paths: Collection[str] = ()) -> Any:

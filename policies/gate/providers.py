@@ -10,6 +10,7 @@ one gets the package's default provider, which the engine configures from the st
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
@@ -26,7 +27,7 @@ def _package(resource_type: str) -> str:
 
 
 def _message(
-    provider_type: str, urn: str, name: str, properties: Mapping[str, object]
+    provider_type: str, urn: str, name: str, properties: Mapping[str, Any]
 ) -> analyzer_pb2.AnalyzerProviderResource:
     struct = struct_pb2.Struct()
     struct.update(dict(properties))

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy import EnforcementLevel, Policy, Severity
 
 from policies.rule import resource_rule
 from policies.rules.values import (
@@ -353,7 +353,7 @@ def _public_repository_policy_findings(props: dict[str, Any], args: Any) -> Iter
             )
 
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     resource_rule(
         name="aws-ec2-enforce-http-token-imds",
         description=(

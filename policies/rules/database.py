@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy import EnforcementLevel, Policy, Severity
 
 from policies.rule import resource_rule
 from policies.rules.values import (
@@ -143,7 +143,7 @@ def _cache_backup_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
         yield f"snapshotRetentionLimit is {shown(days)}; no automatic snapshots are kept"
 
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     resource_rule(
         name="aws-rds-encrypt-cluster-storage-data",
         description="RDS/Aurora clusters and global clusters encrypt storage at rest.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy import EnforcementLevel, Policy, Severity
 
 from policies.rule import ResourceCheck, resource_rule
 from policies.rules.values import (
@@ -206,7 +206,7 @@ def _helm_values_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     yield from _insecure_values(lookup(props, "values"), "values")
 
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     resource_rule(
         name="k8s-no-privileged-containers",
         description="Containers do not run privileged.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy import EnforcementLevel, Policy, Severity
 
 from policies.rule import resource_rule
 from policies.rules.values import (
@@ -133,7 +133,7 @@ QUEUE_POLICY_WILDCARDS = resource_rule(
     check=with_plain_props(_wildcard_queue_actions),
 )
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     TOPIC_ENCRYPTION,
     TOPIC_CUSTOMER_KEY,
     QUEUE_ENCRYPTION,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
@@ -100,7 +100,7 @@ def is_public_cidr(cidr: str) -> bool:
     except ValueError:
         return False
     return not any(
-        network.version == private.version and network.subnet_of(private)
+        network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
         for private in _PRIVATE_NETWORKS
     )
 
@@ -468,7 +468,7 @@ def _cloudfront_tls_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
         yield f"viewerCertificate.minimumProtocolVersion is {shown(version)}"
 
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     resource_rule(
         name="aws-ec2-no-public-ingress-sgr",
         description=(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
 
 from policies.rule import stack_rule
 from policies.rules.values import (
@@ -52,10 +52,9 @@ class WeightedRecord:
             zone_dependencies = (self.resource.property_dependencies or {}).get("zoneId") or []
             zone = f"zone resource {zone_dependencies[0].urn}" if zone_dependencies else None
         name, record_type = self.props.get("name"), self.props.get("type")
-        parts = (zone, name, record_type)
-        if not all(isinstance(part, str) and part and not is_unknown(part) for part in parts):
+        if not all(_is_known_text(part) for part in (zone, name, record_type)):
             return None
-        return zone, name.lower().rstrip("."), record_type.upper()
+        return str(zone), str(name).lower().rstrip("."), str(record_type).upper()
 
     @property
     def label(self) -> str:
@@ -112,11 +111,15 @@ def _health_check_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str
                 )
 
 
+def _is_known_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and not is_unknown(value)
+
+
 def _ttl_findings(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     for record in weighted_records(args):
         ttl = record.props.get("ttl")
         try:
-            seconds = int(ttl)
+            seconds = int(ttl)  # type: ignore[arg-type]  # None and junk raise, and are skipped
         except (TypeError, ValueError):
             continue
         if seconds > MAX_WEIGHTED_TTL_SECONDS:
@@ -221,7 +224,7 @@ WEIGHTED_GROUP_UNIQUE_IDS = stack_rule(
     check=_duplicate_set_identifier_findings,
 )
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     WEIGHTED_HEALTH_CHECK,
     WEIGHTED_TTL,
     WEIGHTED_GROUP_TRAFFIC,

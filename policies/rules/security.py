@@ -11,7 +11,7 @@ import fnmatch
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
@@ -572,7 +572,7 @@ SECRET_CUSTOMER_KEY = resource_rule(
     check=with_plain_props(_secret_without_customer_key),
 )
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     WILDCARD_POLICY,
     PASS_ROLE,
     S3_FULL_ACCESS,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
@@ -244,7 +244,7 @@ def _uses_customer_key(block: Any) -> bool:
 
 
 def _is_log_delivery_encryption(block: Any) -> bool:
-    return lookup(block, "sseAlgorithm") == LOG_DELIVERY_ALGORITHM
+    return bool(lookup(block, "sseAlgorithm") == LOG_DELIVERY_ALGORITHM)
 
 
 def _encryption_finding(view: BucketView) -> Iterator[str]:
@@ -672,7 +672,7 @@ LOG_GROUP_KEY = resource_rule(
     check=with_plain_props(_log_group_without_key),
 )
 
-POLICIES: list = [
+POLICIES: list[Policy] = [
     ENCRYPTION,
     *PUBLIC_ACCESS_RULES,
     SPECIFY_PUBLIC_ACCESS_BLOCK,

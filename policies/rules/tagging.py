@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
+from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import as_mapping, is_unknown, lookup, tag_value, with_plain_props
@@ -116,4 +116,4 @@ KEBAB_CASE_NAMES = stack_rule(
     check=_names_not_kebab_case,
 )
 
-POLICIES: list = [REQUIRED_TAGS_RULE, KEBAB_CASE_NAMES]
+POLICIES: list[Policy] = [REQUIRED_TAGS_RULE, KEBAB_CASE_NAMES]

@@ -1,5 +1,7 @@
 """Malformed input of every kind gets a 4xx with {"error", "detail"}, never a 5xx."""
 
+import json
+
 import httpx
 import pytest
 
@@ -44,7 +46,7 @@ def _event_cases() -> list[tuple[str, object, int]]:
 async def test_bad_event_bodies(
     http: httpx.AsyncClient, case: str, payload: object, status: int
 ) -> None:
-    content = payload if isinstance(payload, bytes) else httpx._content.json_dumps(payload).encode()
+    content = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     response = await http.put(
         "/api/v1/events/bad-input-event",
         content=content,
@@ -135,7 +137,8 @@ async def test_bad_paths_and_headers(
 async def test_bad_client_ids(http: httpx.AsyncClient, new_event, client_id: str) -> None:
     event_id = await new_event()
     response = await http.post(
-        f"/api/v1/events/{event_id}/queue", headers={"X-Client-Id": client_id.encode()}
+        f"/api/v1/events/{event_id}/queue",
+        headers={b"X-Client-Id": client_id.encode()},
     )
     assert (response.status_code, response.json()["error"]) == (400, "invalid_client_id")
 

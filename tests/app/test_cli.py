@@ -55,8 +55,11 @@ def _serve_with_private_servers(port: int, **popen: Any) -> tuple[subprocess.Pop
         **popen,
     )
     try:
+        assert server.stdout is not None
         banner = [server.stdout.readline() for _ in range(6)]
-        folder = Path(re.search(r"private servers in (\S+)", banner[0]).group(1))
+        servers_line = re.search(r"private servers in (\S+)", banner[0])
+        assert servers_line, banner
+        folder = Path(servers_line.group(1))
         assert any("TICKETING_SECRET=" in line for line in banner), banner
         deadline = time.monotonic() + 30
         while True:

@@ -1,7 +1,9 @@
 """Position reads of waiting clients come from the process's queue state: fresh, bounded, and
 never for a number Redis has not handed out or has already admitted."""
 
+import time
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +25,7 @@ def test_a_fresh_state_answers_only_for_numbers_still_waiting() -> None:
 
 def test_a_stale_or_forgotten_state_asks_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr(queue_states.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     states = QueueStates()
     states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True)
     clock[0] += queue_states.FRESH_SECONDS + 0.01
@@ -61,7 +63,7 @@ def test_a_forgotten_state_keeps_the_rate_for_pushes() -> None:
 
 
 def test_a_push_recomputes_the_place_at_the_last_known_rate_or_leaves_it_to_redis() -> None:
-    backends = SimpleNamespace(queue_states=QueueStates())
+    backends: Any = SimpleNamespace(queue_states=QueueStates())
     body = {
         "number": 10,
         "position": 10,

@@ -61,7 +61,11 @@ def run_resource_rule(
     args = ResourceValidationArgs(
         resource_type, props, urn_of(resource_type, name), name, _options(), None, config or {}
     )
-    policy.validate(args, lambda message, urn=None: messages.append(message))
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    policy.validate(args, report)
     return messages
 
 
@@ -91,10 +95,11 @@ def run_stack_rule(
     """(resource name, message) per violation."""
     names = {resource.urn: resource.name for resource in resources}
     found: list[tuple[str, str]] = []
-    policy.validate(
-        StackValidationArgs(resources, config or {}),
-        lambda message, urn=None: found.append((names.get(urn, ""), message)),
-    )
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append((names.get(urn or "", ""), message))
+
+    policy.validate(StackValidationArgs(resources, config or {}), report)
     return found
 
 

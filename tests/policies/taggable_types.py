@@ -23,7 +23,7 @@ def scan_taggable_types() -> list[str]:
     """Resource types whose constructor takes `tags` (one resource class per SDK module file)."""
     found = set()
     for package in (pulumi_aws, pulumi_eks):
-        for module in Path(package.__file__).parent.rglob("*.py"):
+        for module in Path(str(package.__file__)).parent.rglob("*.py"):
             text = module.read_text()
             if TAGS_INPUT in text:
                 found.update(RESOURCE_TOKEN.findall(text))

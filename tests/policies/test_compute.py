@@ -2,6 +2,7 @@ import base64
 
 import pytest
 from pulumi.output import Unknown
+from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policies.rules import compute
@@ -26,7 +27,9 @@ ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 
 
 def violations(rule: str, resource_type: str, props) -> list[str]:
-    return resource_violations(RULES[rule], resource_type, props)
+    policy = RULES[rule]
+    assert isinstance(policy, ResourceValidationPolicy)
+    return resource_violations(policy, resource_type, props)
 
 
 # IMDSv2

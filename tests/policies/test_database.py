@@ -1,5 +1,6 @@
 import pytest
 from pulumi.output import Unknown
+from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, unknown_checking_proxy
 
 from policies.rules import database
@@ -19,7 +20,9 @@ RULES = {policy.name: policy for policy in database.POLICIES}
 
 
 def violations(rule: str, resource_type: str, props) -> list[str]:
-    return resource_violations(RULES[rule], resource_type, props)
+    policy = RULES[rule]
+    assert isinstance(policy, ResourceValidationPolicy)
+    return resource_violations(policy, resource_type, props)
 
 
 def test_cluster_storage_encryption():

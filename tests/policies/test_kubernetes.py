@@ -1,7 +1,9 @@
 import copy
+from typing import Any
 
 import pytest
 from pulumi.output import Unknown
+from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
 from policies.rules import kubernetes
@@ -54,7 +56,7 @@ def wrap(resource_type: str, pod_spec: dict) -> dict:
 
 
 def spec_with(**changes) -> dict:
-    spec = copy.deepcopy(HARDENED_POD_SPEC)
+    spec: dict[str, Any] = copy.deepcopy(HARDENED_POD_SPEC)
     container = spec["containers"][0]
     for key, value in changes.items():
         target, field = (
@@ -68,7 +70,9 @@ def spec_with(**changes) -> dict:
 
 
 def violations(rule: str, resource_type: str, props) -> list[str]:
-    return resource_violations(RULES[rule], resource_type, props)
+    policy = RULES[rule]
+    assert isinstance(policy, ResourceValidationPolicy)
+    return resource_violations(policy, resource_type, props)
 
 
 @pytest.mark.parametrize(

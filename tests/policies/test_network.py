@@ -1,5 +1,6 @@
 import pytest
 from pulumi.output import Unknown
+from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policies.rules import network
@@ -38,7 +39,9 @@ HTTPS_REDIRECT = [
 
 
 def violations(rule: str, resource_type: str, props) -> list[str]:
-    return resource_violations(RULES[rule], resource_type, props)
+    policy = RULES[rule]
+    assert isinstance(policy, ResourceValidationPolicy)
+    return resource_violations(policy, resource_type, props)
 
 
 def sg_entry(port_from, port_to, cidrs=("0.0.0.0/0",), protocol="tcp", **extra):

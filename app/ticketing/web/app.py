@@ -7,11 +7,12 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, ExceptionHandler, Message, Receive, Scope, Send
 
 from ticketing import metrics
 from ticketing.admission import run_admission_loop
@@ -117,5 +118,6 @@ def create_app(settings: Settings | None = None) -> TicketingApp:
         ],
         lifespan=lifespan,
         middleware=[Middleware(LatencyMiddleware)],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # the handlers answer with an ASGI JsonResponse, which Starlette awaits like a Response
+        exception_handlers=cast(Mapping[Any, ExceptionHandler], EXCEPTION_HANDLERS),
     )

@@ -7,8 +7,9 @@ and metrics are the same; anything else goes on to Starlette."""
 import time
 from collections.abc import Awaitable, Callable
 
+from starlette._utils import get_route_path  # where starlette.routing takes it from
 from starlette.requests import Request, cookie_parser
-from starlette.routing import Route, get_route_path
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ticketing import metrics
@@ -49,7 +50,7 @@ class ScopeConnection:
 
     @property
     def cookies(self) -> dict[str, str]:
-        return cookie_parser(self.headers.get("cookie", ""))
+        return cookie_parser(self.headers.get("cookie") or "")
 
 
 class FastRoutes:

@@ -24,7 +24,7 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class HeaderReader(Protocol):
-    def get(self, name: str, default: str | None = None, /) -> str | None: ...
+    def get(self, name: str, /) -> str | None: ...
 
 
 class Connection(Protocol):
@@ -75,14 +75,14 @@ def validation_detail(error: ValidationError) -> str:
 
 
 def event_id_of(connection: Connection) -> str:
-    event_id = connection.path_params["event_id"]
+    event_id = str(connection.path_params["event_id"])
     if not ID_RE.match(event_id):
         raise ApiError(400, "invalid_event_id", "event ids are 1-64 letters, digits, '-' or '_'")
     return event_id
 
 
 def resource_id_of(connection: Connection, name: str, not_found: str) -> str:
-    value = connection.path_params[name]
+    value = str(connection.path_params[name])
     if not RESOURCE_ID_RE.match(value):
         raise ApiError(404, not_found, f"no such {name.removesuffix('_id')}")
     return value
@@ -100,7 +100,8 @@ def bearer_token(connection: Connection) -> str:
 
 def verified(connection: Connection, token: str, kind: TokenKind, event_id: str | None) -> Claims:
     try:
-        return connection.app.backends.tokens.verify(token, kind, event_id)
+        claims: Claims = connection.app.backends.tokens.verify(token, kind, event_id)
+        return claims
     except tokens.TokenError as error:
         raise ApiError(error.status, error.code, error.detail) from None
 

@@ -32,7 +32,9 @@ class JsonResponse:
         """
         cookie: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
         cookie[name] = value
-        cookie[name].update({"max-age": max_age, "path": "/", "httponly": True, "samesite": "lax"})
+        cookie[name].update(
+            {"max-age": str(max_age), "path": "/", "httponly": "1", "samesite": "lax"}
+        )
         self.raw_headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -7,6 +7,7 @@ from starlette.routing import Route
 
 from ticketing import bookings, inventory
 from ticketing.config import ID_PATTERN
+from ticketing.tokens import Claims
 from ticketing.web.inputs import (
     bearer_token,
     event_id_of,
@@ -27,7 +28,7 @@ class HoldRequest(BaseModel):
     quantity: int = Field(ge=1, le=MAX_SEATS_PER_HOLD)
 
 
-def _access(request: Request, event_id: str | None = None):
+def _access(request: Request, event_id: str | None = None) -> Claims:
     return verified(request, bearer_token(request), "access", event_id)
 
 
