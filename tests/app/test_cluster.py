@@ -9,11 +9,33 @@ from redis.asyncio import Redis
 from redis.exceptions import MovedError
 
 from tests.app.conftest import Stores, one_app
-
-# Collected in this order; the Redis restart goes last.
 from ticketing.batching import sender_for
 from ticketing.embedded import EmbeddedRedisCluster
 from ticketing.keys import event_keys
+
+# The app's tests again, against Redis Cluster, collected in this order: the Redis restart last.
+from tests.app.test_queue import (
+    test_concurrent_joins_get_distinct_consecutive_numbers,
+    test_join_is_idempotent_per_client,
+    test_admission_follows_queue_numbers_in_order,
+    test_max_active_caps_admissions_and_no_shows_free_their_place,
+    test_pause_stops_and_resume_restarts_admissions,
+)
+from tests.app.test_opening import test_prejoiners_get_the_published_permutation_then_fifo
+from tests.app.test_holds import (
+    test_500_concurrent_holds_for_50_seats_have_exactly_50_winners,
+    test_confirm_is_idempotent_per_key,
+    test_hold_expires_and_its_seats_return,
+)
+from tests.app.test_replicas import test_three_replicas_never_double_admit
+from tests.app.test_websockets import (
+    test_queue_socket_pushes_positions_then_the_access_token,
+    test_availability_socket_pushes_remaining_counts,
+)
+from tests.app.test_durability import (
+    test_a_confirm_cut_short_by_a_crash_is_resolved_from_postgresql,
+    test_bookings_survive_a_redis_restart_and_inventory_is_rebuilt,
+)
 
 
 @pytest.fixture(scope="module")
