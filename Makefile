@@ -32,5 +32,12 @@ demo: install
 bench: install
 	$(PYTHON) -m app.bench $(BENCH_ARGS)
 
+# The policy gate as a wheel for other repositories' CI (README "The gate in any repository's CI");
+# setuptools builds in policies/build, whose leftovers of an older tree would end up in the wheel.
+.PHONY: gate-wheel
+gate-wheel: install
+	rm -rf policies/build
+	$(PYTHON) -m pip wheel --quiet --no-deps ./policies -w build/dist
+
 clean:
 	rm -rf $(VENV) build .pytest_cache
