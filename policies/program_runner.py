@@ -209,6 +209,40 @@ def stack_names(program_dir: Path, project: dict[str, Any]) -> list[str]:
     return sorted(file.name.removeprefix("Pulumi.").removesuffix(".yaml") for file in files)
 
 
+PROJECT_CONFIG_SPEC_KEYS = {"type", "description", "items", "default", "value", "secret"}
+
+
+def project_config(project: dict[str, Any], stack_config: dict[str, str]) -> dict[str, str]:
+    """What Pulumi.yaml's `config:` adds to a stack's config: each declared key's `value` or
+    `default` (or short-form value) that the stack does not set. A key of the project's own
+    namespace declared without either must be set by the stack, as Pulumi requires.
+    """
+    declared = project.get("config") or {}
+    if not isinstance(declared, dict):
+        raise ProgramError("Pulumi.yaml: 'config' must be a mapping of config keys")
+    project_name = str(project.get("name"))
+    added: dict[str, str] = {}
+    missing: list[str] = []
+    for key, spec in declared.items():
+        full_key = key if ":" in key else f"{project_name}:{key}"
+        typed = isinstance(spec, dict) and set(spec) <= PROJECT_CONFIG_SPEC_KEYS
+        if full_key in stack_config:
+            continue
+        if not typed:
+            added[full_key] = _config_value(spec)[0]
+        elif spec.get("default") is not None or spec.get("value") is not None:
+            value = spec["default"] if spec.get("default") is not None else spec["value"]
+            added[full_key] = _config_value(value)[0]
+        elif full_key.startswith(f"{project_name}:"):
+            missing.append(key)
+    if missing:
+        raise ProgramError(
+            f"the stack is missing configuration {', '.join(sorted(missing))}"
+            " (declared in Pulumi.yaml without a default)"
+        )
+    return added
+
+
 def load_stack_config(config_file: Path, project_name: str) -> tuple[dict[str, str], list[str]]:
     if not config_file.is_file():
         raise ProgramError(f"stack config {config_file} does not exist")
@@ -321,6 +355,7 @@ def _run_once(
         )
     else:  # Pulumi runs a stack that has no settings file with an empty config
         stack_config, secret_keys = {}, []
+    stack_config = {**project_config(project, stack_config), **stack_config}
     main = program_dir / str(project.get("main") or "__main__.py")
     if main.is_dir():
         main = main / "__main__.py"

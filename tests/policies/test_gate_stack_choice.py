@@ -1,6 +1,7 @@
 """`--program DIR` without `--stack`, and stacks without a settings file, as Pulumi treats them:
 the only stack settings file decides the stack, none means the default stack with an empty
-config, several mean the user must choose (exit 2 listing them)."""
+config (plus Pulumi.yaml's project-level config), several mean the user must choose (exit 2
+listing them)."""
 
 import json
 from pathlib import Path
@@ -108,3 +109,22 @@ def test_gate_defaults_to_the_program_in_the_working_directory(tmp_path, capsys,
     program = _program(tmp_path / "here", {"staging": "small"})
     monkeypatch.chdir(program)
     assert _ran_as(capsys) == "staging-small"
+
+
+def test_project_level_config_fills_in_what_the_stack_does_not_set(tmp_path, capsys):
+    program = _program(
+        tmp_path / "declared", {}, "config:\n  size:\n    type: string\n    default: medium\n"
+    )
+    assert _ran_as(capsys, "--program", str(program)) == "dev-medium"
+    (program / "Pulumi.dev.yaml").write_text("config:\n  declared:size: large\n")
+    assert _ran_as(capsys, "--program", str(program)) == "dev-large"
+    (program / "Pulumi.yaml").write_text("name: declared\nruntime: python\nconfig:\n  size: tiny\n")
+    (program / "Pulumi.dev.yaml").unlink()
+    assert _ran_as(capsys, "--program", str(program)) == "dev-tiny"
+
+
+def test_project_key_without_default_must_be_set_by_the_stack(tmp_path, capsys):
+    program = _program(tmp_path / "required", {}, "config:\n  size:\n    type: string\n")
+    code = main(["--program", str(program)])
+    assert code == 2
+    assert "missing configuration size" in capsys.readouterr().err
