@@ -28,10 +28,12 @@ def test_an_admissions_broadcast_moves_the_state_on() -> None:
     states.remember("e", serving=3, seq=10, admit_per_second=1.0, paused=False)
     states.advance("e", serving=5, seq=12)
     assert states.waiting("e", 5) is None, "admitted by the broadcast: Redis issues the token"
-    assert states.waiting("e", 6).serving == 5
+    moved = states.waiting("e", 6)
+    assert moved is not None and moved.serving == 5
     assert states.waiting("e", 12) is not None
     states.advance("e", serving=4, seq=12)
-    assert states.waiting("e", 6).serving == 5, "an older broadcast changes nothing"
+    unchanged = states.waiting("e", 6)
+    assert unchanged is not None and unchanged.serving == 5, "an older broadcast changes nothing"
     states.advance("unknown", serving=4, seq=12)
     assert states.waiting("unknown", 6) is None
 

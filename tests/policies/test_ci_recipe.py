@@ -92,13 +92,15 @@ def _python3_shim(folder: Path) -> Path:
     """A PATH folder whose `python3` is this interpreter's base, so the step's venv can read
     `.venv`'s site-packages (same Python version)."""
     folder.mkdir()
-    (folder / "python3").symlink_to(sys._base_executable)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (folder / "python3").symlink_to(Path(sys.base_prefix) / "bin" / f"python{version}")
     return folder
 
 
 def _venv_reusing_project_packages(program: Path, env: dict[str, str]) -> None:
     # as the step's own `python3 -m venv` would make it, with the shim's python3 first on PATH
     python3 = shutil.which("python3", path=env["PATH"])
+    assert python3
     subprocess.run([python3, "-m", "venv", VENV], cwd=program, env=env, check=True)
     (site_packages,) = (program / VENV).glob("lib/python*/site-packages")
     project_packages = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
