@@ -68,6 +68,8 @@ class ProgramRun:
     """The stack config as the program got it (`<namespace>:<key>` -> text, secrets as
     placeholders).
     """
+    entry_point: Path = Path("__main__.py")
+    """The file that ran: the project's `main` (a file, or a folder's `__main__.py`)."""
 
     def of_type(self, resource_type: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -362,7 +364,7 @@ def _run_once(
     if not main.is_file():
         raise ProgramError(f"program entry point {main} does not exist")
 
-    run = ProgramRun(project=project_name, stack=stack, config=stack_config)
+    run = ProgramRun(project=project_name, stack=stack, config=stack_config, entry_point=main)
     monitor = RecordingMonitor(mocks, run)
     with _program_context(program_dir), _fresh_event_loop():
         settings.ROOT.set(None)

@@ -112,8 +112,7 @@ def _print(arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis) -
     if arguments.format == "json":
         print(json.dumps(json_report(run, analysis), indent=2))
     elif arguments.format == "sarif":
-        entry_point = os.path.relpath(arguments.program.resolve() / "__main__.py")
-        print(json.dumps(sarif_report(analysis, entry_point), indent=2))
+        print(json.dumps(sarif_report(analysis, os.path.relpath(run.entry_point)), indent=2))
     else:
         console = console_for(sys.stdout)
         outputs = offline_plan.stack_outputs(run)

@@ -128,3 +128,17 @@ def test_project_key_without_default_must_be_set_by_the_stack(tmp_path, capsys):
     code = main(["--program", str(program)])
     assert code == 2
     assert "missing configuration size" in capsys.readouterr().err
+
+
+def test_sarif_locates_findings_at_the_projects_main(tmp_path, capsys, monkeypatch):
+    program = _program(tmp_path / "nested", {"staging": "small"}, "main: infra/\n")
+    (program / "infra").mkdir()
+    (program / "__main__.py").rename(program / "infra" / "__main__.py")
+    monkeypatch.chdir(tmp_path)
+    main(["--program", "nested", "--format", "sarif"])
+    (run,) = json.loads(capsys.readouterr().out)["runs"]
+    assert run["results"]
+    assert {
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for result in run["results"]
+    } == {"nested/infra/__main__.py"}
