@@ -42,5 +42,14 @@ demo: install
 bench: install
 	$(PYTHON) -m app.bench $(BENCH_ARGS)
 
+# The policy gate as a wheel for other repositories' CI (README "The gate in any repository's CI");
+# setuptools builds in policies/ (build/, *.egg-info): leftovers of an older tree would end up in
+# the wheel, and a second copy of the package there confuses mypy.
+.PHONY: gate-wheel
+gate-wheel: install
+	rm -rf policies/build policies/*.egg-info
+	$(PYTHON) -m pip wheel --quiet --no-deps ./policies -w build/dist
+	rm -rf policies/build policies/*.egg-info
+
 clean:
 	rm -rf $(VENV) build .pytest_cache

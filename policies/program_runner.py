@@ -68,6 +68,8 @@ class ProgramRun:
     """The stack config as the program got it (`<namespace>:<key>` -> text, secrets as
     placeholders).
     """
+    entry_point: Path = Path("__main__.py")
+    """The file that ran: the project's `main` (a file, or a folder's `__main__.py`)."""
 
     def of_type(self, resource_type: str) -> list[RegisteredResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -194,6 +196,55 @@ def _config_value(value: Any) -> tuple[str, bool]:
     return json.dumps(value), False
 
 
+def _stack_config_dir(program_dir: Path, project: dict[str, Any]) -> Path:
+    """Where stack settings files live: beside Pulumi.yaml, or in its `stackConfigDir`."""
+    return program_dir / str(project.get("stackConfigDir") or ".")
+
+
+def stack_config_file(program_dir: Path, project: dict[str, Any], stack: str) -> Path:
+    return _stack_config_dir(program_dir, project) / f"Pulumi.{stack}.yaml"
+
+
+def stack_names(program_dir: Path, project: dict[str, Any]) -> list[str]:
+    """The stacks that have a settings file, sorted."""
+    files = _stack_config_dir(program_dir, project).glob("Pulumi.*.yaml")
+    return sorted(file.name.removeprefix("Pulumi.").removesuffix(".yaml") for file in files)
+
+
+PROJECT_CONFIG_SPEC_KEYS = {"type", "description", "items", "default", "value", "secret"}
+
+
+def project_config(project: dict[str, Any], stack_config: dict[str, str]) -> dict[str, str]:
+    """What Pulumi.yaml's `config:` adds to a stack's config: each declared key's `value` or
+    `default` (or short-form value) that the stack does not set. A key of the project's own
+    namespace declared without either must be set by the stack, as Pulumi requires.
+    """
+    declared = project.get("config") or {}
+    if not isinstance(declared, dict):
+        raise ProgramError("Pulumi.yaml: 'config' must be a mapping of config keys")
+    project_name = str(project.get("name"))
+    added: dict[str, str] = {}
+    missing: list[str] = []
+    for key, spec in declared.items():
+        full_key = key if ":" in key else f"{project_name}:{key}"
+        typed = isinstance(spec, dict) and set(spec) <= PROJECT_CONFIG_SPEC_KEYS
+        if full_key in stack_config:
+            continue
+        if not typed:
+            added[full_key] = _config_value(spec)[0]
+        elif spec.get("default") is not None or spec.get("value") is not None:
+            value = spec["default"] if spec.get("default") is not None else spec["value"]
+            added[full_key] = _config_value(value)[0]
+        elif full_key.startswith(f"{project_name}:"):
+            missing.append(key)
+    if missing:
+        raise ProgramError(
+            f"the stack is missing configuration {', '.join(sorted(missing))}"
+            " (declared in Pulumi.yaml without a default)"
+        )
+    return added
+
+
 def load_stack_config(config_file: Path, project_name: str) -> tuple[dict[str, str], list[str]]:
     if not config_file.is_file():
         raise ProgramError(f"stack config {config_file} does not exist")
@@ -247,20 +298,22 @@ def run_program(
 ) -> ProgramRun:
     """Run `program_dir`'s Pulumi program for `stack` under mocks.
 
-    Config comes from `config_file` (default `Pulumi.<stack>.yaml`), or from `config`, a
-    mapping shaped like that file's `config:` section. A StackReference to another stack of
-    the same program that has a `Pulumi.<name>.yaml` gets that stack's outputs, computed by
-    running it first; `stack_outputs` (stack name -> outputs) supplies them instead.
+    Config comes from `config_file` (default the stack's settings file; without one the config
+    is empty), or from `config`, a mapping shaped like that file's `config:` section. A
+    StackReference to another stack of the same program that has a settings file gets that
+    stack's outputs, computed by running it first; `stack_outputs` (stack name -> outputs)
+    supplies them instead.
     """
     known_outputs = dict(stack_outputs or {})
     mocks = ProgramMocks(known_outputs)
     try:
         return _run_once(program_dir, stack, config_file, config, mocks)
     except ProgramError:
+        project = load_project(program_dir)
         sibling_stacks = {
             name
             for name in mocks.referenced_stacks - set(known_outputs) - {stack}
-            if (program_dir / f"Pulumi.{name}.yaml").is_file()
+            if stack_config_file(program_dir, project, name).is_file()
         }
         if not sibling_stacks:
             raise
@@ -296,17 +349,22 @@ def _run_once(
         }
         stack_config = {key: value for key, (value, _) in values.items()}
         secret_keys = [key for key, (_, is_secret) in values.items() if is_secret]
-    else:
+    elif config_file is not None:
+        stack_config, secret_keys = load_stack_config(config_file, project_name)
+    elif stack_config_file(program_dir, project, stack).is_file():
         stack_config, secret_keys = load_stack_config(
-            config_file or program_dir / f"Pulumi.{stack}.yaml", project_name
+            stack_config_file(program_dir, project, stack), project_name
         )
+    else:  # Pulumi runs a stack that has no settings file with an empty config
+        stack_config, secret_keys = {}, []
+    stack_config = {**project_config(project, stack_config), **stack_config}
     main = program_dir / str(project.get("main") or "__main__.py")
     if main.is_dir():
         main = main / "__main__.py"
     if not main.is_file():
         raise ProgramError(f"program entry point {main} does not exist")
 
-    run = ProgramRun(project=project_name, stack=stack, config=stack_config)
+    run = ProgramRun(project=project_name, stack=stack, config=stack_config, entry_point=main)
     monitor = RecordingMonitor(mocks, run)
     with _program_context(program_dir), _fresh_event_loop():
         settings.ROOT.set(None)

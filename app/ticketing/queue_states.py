@@ -37,6 +37,13 @@ class QueueStates:
         if state is not None:
             self._states[event_id] = state._replace(read_at=-math.inf)
 
+    def advance(self, event_id: str, serving: int, seq: int) -> None:
+        """A broadcast of admissions moves the remembered state on; its age stays that of the
+        last script reply (the broadcast says nothing of the rate or a pause)."""
+        state = self._states.get(event_id)
+        if state is not None and serving > state.serving:
+            self._states[event_id] = state._replace(serving=serving, seq=max(seq, state.seq))
+
     def admit_per_second(self, event_id: str) -> float | None:
         """The event's rate in the latest reply seen, however old; None before any."""
         state = self._states.get(event_id)

@@ -36,16 +36,19 @@ class Mailbox:
     """
 
     def __init__(self, kind: type) -> None:
-        self._kind = kind
+        self.kind = kind
         self._latest: Any = None
+        self._woken = False
         self._waiter: asyncio.Future[None] | None = None
 
     def put(self, message: Any) -> None:
-        if isinstance(message, self._kind):
+        if isinstance(message, self.kind):
             self._latest = message
             self.wake()
 
     def wake(self) -> None:
+        """Ends the pending `get`, or the next one at once if none is pending."""
+        self._woken = True
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
@@ -53,12 +56,13 @@ class Mailbox:
         """The latest update; None after `timeout` seconds without one, or when woken without
         one.
         """
-        if self._latest is None:
+        if not self._woken:
             self._waiter = asyncio.get_running_loop().create_future()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(timeout):
                     await self._waiter
             self._waiter = None
+        self._woken = False
         message, self._latest = self._latest, None
         return message
 
@@ -96,20 +100,29 @@ class UpdateHub:
         event_id = channel.decode().split("{", 1)[1].split("}", 1)[0]
         if data.startswith(b"q "):
             _, serving, seq = data.split()
+            # position reads of this process must not show a place this broadcast has passed
+            self._backends.queue_states.advance(event_id, int(serving), int(seq))
             self._deliver(event_id, Serving(int(serving), int(seq)))
         else:
             self._dirty.add(event_id)
+
+    def _missed_broadcasts(self, event_id: str) -> None:
+        """Admissions and availability may have changed before the event's subscription was live
+        (a buyer at position 1 is often admitted then): both are read from Redis once more.
+        """
+        self._dirty.add(event_id)
+        self._backends.queue_states.forget(event_id)
+        for inbox in self._subscribers.get(event_id, ()):
+            if inbox.kind is Serving:
+                inbox.wake()
 
     async def _sync_channels(self, subscribed: set[str]) -> set[str]:
         wanted = {updates_channel(event_id) for event_id in self._subscribers}
         if wanted - subscribed:
             await self._pubsub.subscribe(*(wanted - subscribed))
-            # availability may have changed before the subscription was live: read it once more
-            self._dirty.update(
-                event_id
-                for event_id in self._subscribers
-                if updates_channel(event_id) not in subscribed
-            )
+            for event_id in list(self._subscribers):
+                if updates_channel(event_id) not in subscribed:
+                    self._missed_broadcasts(event_id)
         if subscribed - wanted:
             await self._pubsub.unsubscribe(*(subscribed - wanted))
         return wanted

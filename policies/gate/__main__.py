@@ -1,4 +1,5 @@
-"""`python -m policies.gate`: the offline policy gate (see DESIGN.md "Offline policy gate").
+"""`python -m policies.gate`, installed as `ticketing-policy-gate`: the offline policy gate (see
+DESIGN.md "Offline policy gate"). Runs from any directory against any program path.
 
 Exit status: 0 no mandatory violation, 1 at least one, 2 the program, its config or the
 policy config could not be used (the reason is printed).
@@ -24,6 +25,7 @@ from policies.gate.policy_config import PolicyConfigError, load_policy_config
 from policies.gate.report_json import json_report
 from policies.gate.report_sarif import sarif_report
 from policies.gate.report_text import console_for, print_plan, print_report, print_rules
+from policies.gate.stack_choice import DEFAULT_STACK, choose_stack
 from policies.program_runner import ProgramError, ProgramRun, run_program
 from policies.rules import ALL_POLICIES
 
@@ -37,17 +39,19 @@ class GateError(Exception):
 
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m policies.gate",
+        prog=_program_name(),
         description="Run a Pulumi Python program under mocks and check it against the policy pack.",
     )
     parser.add_argument(
-        "--stack", help="stack name; its config is Pulumi.<stack>.yaml in the program directory"
+        "--stack",
+        help="stack name; its config is its Pulumi.<stack>.yaml, empty when there is none"
+        f" (default: the only stack that has one, else {DEFAULT_STACK!r})",
     )
     parser.add_argument(
         "--program",
         type=Path,
-        default=REPO_ROOT,
-        help="Pulumi Python program directory (default: the repository root)",
+        default=Path.cwd(),
+        help="Pulumi Python program directory (default: the working directory)",
     )
     parser.add_argument(
         "--config-file", type=Path, help="stack config file to use instead of Pulumi.<stack>.yaml"
@@ -63,10 +67,13 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="list every rule with its severity, enforcement and Trivy IDs, then exit",
     )
-    arguments = parser.parse_args(argv)
-    if not arguments.list_rules and not arguments.stack:
-        parser.error("--stack is required (or --list-rules)")
-    return arguments
+    return parser.parse_args(argv)
+
+
+def _program_name() -> str:
+    """The console script's own name, or how `python -m` was asked."""
+    name = Path(sys.argv[0]).name
+    return "python -m policies.gate" if name == "__main__.py" else name
 
 
 def _all_policies() -> list[Policy]:
@@ -83,14 +90,16 @@ def _analyzer(config_file: Path | None) -> PackAnalyzer:
 
 
 def _run(arguments: argparse.Namespace) -> ProgramRun:
+    try:
+        stack = choose_stack(arguments.program, arguments.stack)
+    except ProgramError as error:
+        raise GateError(str(error)) from error
     # The program's own prints must not end up inside a JSON or SARIF document.
     with contextlib.redirect_stdout(sys.stderr):
         try:
-            return run_program(
-                arguments.program, arguments.stack, config_file=arguments.config_file
-            )
+            return run_program(arguments.program, stack, config_file=arguments.config_file)
         except ProgramError as error:
-            raise GateError(f"stack {arguments.stack!r} of {arguments.program}: {error}") from error
+            raise GateError(f"stack {stack!r} of {arguments.program}: {error}") from error
 
 
 def _list_rules(analyzer: PackAnalyzer) -> None:
@@ -103,8 +112,7 @@ def _print(arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis) -
     if arguments.format == "json":
         print(json.dumps(json_report(run, analysis), indent=2))
     elif arguments.format == "sarif":
-        entry_point = os.path.relpath(arguments.program.resolve() / "__main__.py")
-        print(json.dumps(sarif_report(analysis, entry_point), indent=2))
+        print(json.dumps(sarif_report(analysis, os.path.relpath(run.entry_point)), indent=2))
     else:
         console = console_for(sys.stdout)
         outputs = offline_plan.stack_outputs(run)

@@ -23,6 +23,23 @@ def test_a_fresh_state_answers_only_for_numbers_still_waiting() -> None:
     assert states.waiting("other", 15) is None
 
 
+def test_an_admissions_broadcast_moves_the_state_on() -> None:
+    """A socket told by a broadcast that its number was admitted must not be answered 'waiting'
+    from the state remembered a moment before (it then waited for the next broadcast)."""
+    states = QueueStates()
+    states.remember("e", serving=3, seq=10, admit_per_second=1.0, paused=False)
+    states.advance("e", serving=5, seq=12)
+    assert states.waiting("e", 5) is None, "admitted by the broadcast: Redis issues the token"
+    moved = states.waiting("e", 6)
+    assert moved is not None and moved.serving == 5
+    assert states.waiting("e", 12) is not None
+    states.advance("e", serving=4, seq=12)
+    unchanged = states.waiting("e", 6)
+    assert unchanged is not None and unchanged.serving == 5, "an older broadcast changes nothing"
+    states.advance("unknown", serving=4, seq=12)
+    assert states.waiting("unknown", 6) is None
+
+
 def test_a_stale_or_forgotten_state_asks_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])

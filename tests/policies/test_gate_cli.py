@@ -309,8 +309,7 @@ def test_list_rules_applies_the_policy_config(tmp_path, capsys):
     assert "mandatory" not in out and "disabled" in out
 
 
-def test_stack_is_required_without_list_rules(capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main([])
-    assert exit_info.value.code == 2
-    assert "--stack is required" in capsys.readouterr().err
+def test_this_repository_needs_a_stack_choice(capsys, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    assert main([]) == 2
+    assert "3 stacks (dev, dr, prod): choose one with --stack" in capsys.readouterr().err

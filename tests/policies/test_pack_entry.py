@@ -3,6 +3,7 @@
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grpc
@@ -72,3 +73,12 @@ def test_policy_project_file_runs_python_from_the_repo_venv():
 def test_pulumi_policy_is_pinned():
     requirements = (PACK_DIR / "requirements.txt").read_text().split()
     assert "pulumi-policy==1.21.0" in requirements and "rich==15.0.0" in requirements
+
+
+def test_distribution_and_pack_have_one_version():
+    distribution = tomllib.loads((PACK_DIR / "pyproject.toml").read_text())["project"]
+    assert (
+        distribution["version"]
+        == yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())["version"]
+    )
+    assert distribution["scripts"]["ticketing-policy-gate"] == "policies.gate.__main__:main"
