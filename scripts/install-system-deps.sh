@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the tests and `ticketing serve` start privately, when missing:
-# redis-server, PostgreSQL (initdb/postgres), and Chromium for the browser test.
+# redis-server, PostgreSQL (initdb/postgres), Chromium for the browser test, and buildah plus
+# debootstrap to build and smoke-test the container image (`make image`, tests/image).
 set -euo pipefail
 
 have_postgres() {
@@ -12,6 +13,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
