@@ -6,8 +6,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.app.conftest import stores  # noqa: F401 -- the app tests' private servers serve the image too
+# The app tests' private Redis and PostgreSQL serve the image too.
+from tests.app.conftest import stores  # noqa: F401 -- a fixture, used by its name
 from tests.image.container import BuiltImage, build_image, buildah, inspect, why_buildah_cannot_run
+
+# A cold build (debootstrap of the base included) took about 10 minutes here; the session's first
+# image test pays for it, whichever it is.
+BUILD_TIMEOUT_SECONDS = 1800
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "built_image" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(BUILD_TIMEOUT_SECONDS))
 
 
 @pytest.fixture(scope="session")
