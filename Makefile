@@ -53,3 +53,10 @@ gate-wheel: install
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
+
+# The container image from app/Dockerfile with buildah (scripts/build-image.sh), tagged with the app
+# version, plus its CycloneDX SBOM in build/image/. LOCAL_BASE=1 builds on a debootstrapped Debian
+# python3.11 base instead of the pinned registry one (offline machines; tests/image uses it).
+.PHONY: image
+image: install
+	bash scripts/build-image.sh $(if $(LOCAL_BASE),--local-base)

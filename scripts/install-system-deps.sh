@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the tests and `ticketing serve` start privately, when missing:
-# redis-server, PostgreSQL (initdb/postgres), and Chromium for the browser test.
+# redis-server, PostgreSQL (initdb/postgres), Chromium for the browser test, and buildah plus
+# debootstrap to build and smoke-test the container image (`make image`, tests/image).
 set -euo pipefail
 
 have_postgres() {
@@ -14,6 +15,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 # the README's CI step for the policy gate uploads SARIF with curl (tests/policies/test_ci_recipe.py)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,4 +1,4 @@
-"""Static checks of app/Dockerfile (the image is not built here: there is no Docker engine)."""
+"""Static checks of app/Dockerfile (tests/image builds the image with buildah and runs it)."""
 
 from __future__ import annotations
 
