@@ -52,6 +52,8 @@ def api_access(run: ProgramRun) -> list[str]:
             ways.append(f"public endpoint limited to {', '.join(cidrs)}")
         if runners:
             ways.append(f"private endpoint, 443 from {', '.join(runners)}")
+        if not ways and not any(item.type.startswith("kubernetes:") for item in run.resources):
+            ways.append("private endpoint only (the program applies nothing through it)")
         if not ways:
             raise DeploymentError(
                 f"cluster {cluster.name}: the API endpoint is private and nothing outside the"

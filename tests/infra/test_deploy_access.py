@@ -3,10 +3,13 @@ the VPC, so a runner inside it cannot be the only way."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
+
 from policies.gate.analyze import PackAnalyzer
-from policies.gate.deployment import api_access
+from policies.gate.deployment import DeploymentError, api_access
 from policies.gate.policy_config import load_policy_config
 from policies.program_runner import run_program
 from policies.rules import ALL_POLICIES
@@ -91,3 +94,23 @@ def test_an_endpoint_open_to_the_internet_stays_a_mandatory_violation():
     run = run_program(REPO_ROOT, "dev", config=with_access({"cidrs": ["0.0.0.0/0"]}))
     exempted = load_policy_config(REPO_ROOT / "policies" / "stacks" / "dev.json")
     assert mandatory_violations(run, exempted) == {"aws-eks-no-public-cluster-access-to-cidr"}
+
+
+def test_the_preview_stops_when_nothing_can_reach_a_private_api(dev):
+    """The cluster as it was: private endpoint only, while the program applies Helm releases."""
+    private = [
+        dataclasses.replace(
+            resource,
+            inputs={**resource.inputs, "endpointPublicAccess": False, "publicAccessCidrs": None},
+        )
+        if resource.type == CLUSTER
+        else resource
+        for resource in dev.resources
+    ]
+    with pytest.raises(DeploymentError, match="ticketing-dev-eks: the API endpoint is private"):
+        api_access(dataclasses.replace(dev, resources=private))
+    without_kubernetes = [r for r in private if not r.type.startswith("kubernetes:")]
+    assert api_access(dataclasses.replace(dev, resources=without_kubernetes)) == [
+        "kubernetes provider reaches ticketing-dev-eks: private endpoint only (the program"
+        " applies nothing through it)"
+    ]
