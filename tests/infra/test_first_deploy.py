@@ -9,6 +9,7 @@ import pytest
 
 from policies.gate.ordering import dependency_closure
 from tests.infra.recorded import one
+from tests.infra.test_config import config_error
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 APP_SECRET = "kubernetes:core/v1:Secret"
@@ -87,3 +88,12 @@ def test_node_launch_templates_turn_on_detailed_monitoring(stack_runs, stack):
     templates = stack_runs[stack].of_type("aws:ec2/launchTemplate:LaunchTemplate")
     assert len(templates) == 2
     assert all(template.inputs["monitoring"] == {"enabled": True} for template in templates)
+
+
+def test_dr_may_not_set_a_database_password_of_its_own():
+    def add_password(config):
+        config["ticketing:databasePassword"] = {"secure": "v1:ZHJzYWx0:cGFzc3dvcmQ="}
+
+    error = config_error(add_password, stack="dr")
+    assert error.key == "databasePassword"
+    assert "databaseUrl output" in error.allowed and error.value == "<not shown>"
