@@ -350,9 +350,6 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    load_balancer_controller: k8s.helm.v3.Release
-    """Installs the TargetGroupBinding CRD and its webhook, which the app's release uses."""
-
     def _addons(
         self,
         region: str,
@@ -371,6 +368,7 @@ class Cluster(pulumi.ComponentResource):
             self,
             self._tags,
         )
+        # Installs the TargetGroupBinding CRD and its webhook, which the app's release uses.
         self.load_balancer_controller = self._chart(
             LOAD_BALANCER_CONTROLLER_CHART,
             {

@@ -259,16 +259,6 @@ class DeployAccess:
     def public_endpoint(self) -> bool:
         return bool(self.cidrs)
 
-    def describe(self) -> str:
-        ways = []
-        if self.cidrs:
-            ways.append(f"public endpoint limited to {', '.join(self.cidrs)}")
-        if self.security_group_ids:
-            ways.append(
-                f"private endpoint, 443 from security groups {', '.join(self.security_group_ids)}"
-            )
-        return "; ".join(ways)
-
 
 @dataclass(frozen=True)
 class ClusterConfig:
