@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate lint format test demo bench clean
+.PHONY: install system-deps preview gate lint format test demo bench clean doctor
 
 install: $(STAMP)
 
@@ -20,8 +20,13 @@ $(STAMP): requirements.txt policies/requirements.txt ops/requirements.txt requir
 system-deps:
 	@bash scripts/install-system-deps.sh
 
+# With the stack's policy config (policies/stacks/<stack>.json: its dated exemptions) when it has one.
 preview: install
-	$(PYTHON) -m policies.gate --stack $(STACK)
+	$(PYTHON) -m policies.gate --stack $(STACK) $(if $(wildcard policies/stacks/$(STACK).json),--config policies/stacks/$(STACK).json)
+
+# What a real `pulumi up` needs on this machine (pulumi, aws, Python, a logged-in backend); reports only.
+doctor:
+	@python3 scripts/doctor.py
 
 # Formatter, linter and type checker (configured in pyproject.toml); `make test` runs it first.
 lint: install

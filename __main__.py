@@ -24,6 +24,8 @@ edge = Edge(
     network.cidr,
     network.public_subnet_ids,
     config.tags("edge"),
+    # prod, deployed first, writes the public name's validation record; dr's certificate uses it
+    owns_public_validation=config.dr is None,
 )
 cluster = Cluster(
     f"{prefix}-eks",
@@ -58,11 +60,20 @@ database = Database(
         primary.require_output("auroraGlobalClusterIdentifier") if primary else None
     ),
 )
+# dr's secondary has no credentials of its own: its pods use prod's URL, whose host is the global
+# writer endpoint, so both regions reach the writer wherever a switchover has moved it.
+database_url: pulumi.Output[str] | None = (
+    pulumi.Output.secret(primary.require_output("databaseUrl").apply(str))
+    if primary
+    else database.url
+)
+if database_url is None:
+    raise ValueError("the database has no URL: only a global secondary reads its primary's")
 services = Services(
     f"{prefix}-services",
     config.services,
     AppSecrets(
-        cache.url, database.url, config.secrets.admin_token, config.secrets.token_signing_secret
+        cache.url, database_url, config.secrets.admin_token, config.secrets.token_signing_secret
     ),
     cache.client_env,
     cluster.provider,
@@ -73,6 +84,7 @@ services = Services(
     edge.certificate_arn,
     edge.web_acl.arn,
     config.tags("services"),
+    prerequisites=[cluster.load_balancer_controller, *database.instances],
 )
 alerting = Alerting(
     f"{prefix}-alerting",
@@ -135,3 +147,8 @@ pulumi.export("auroraGlobalClusterIdentifier", database.global_cluster_identifie
 pulumi.export("auroraEndpoint", database.endpoint)
 pulumi.export("alarmTopicArn", alerting.topic_arn)
 pulumi.export("appSecretArn", services.secret_arn)
+pulumi.export("auroraEngineVersion", config.database.engine_version)
+if database.url is not None:
+    pulumi.export("databaseUrl", database.url)
+if database.writer_endpoint is not None:
+    pulumi.export("auroraWriterEndpoint", database.writer_endpoint)

@@ -115,7 +115,7 @@ class LogBucket:
             ],
             opts=child,
         )
-        aws.s3.BucketPolicy(
+        self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
             policy=pulumi.Output.all(

@@ -27,6 +27,7 @@ NODE_MANAGED_POLICIES = (
 )
 CLUSTER_ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 ADDON_NAMESPACE = "kube-system"
+KUBERNETES_API_PORT = 443
 LOAD_BALANCER_CONTROLLER_CHART = (
     "aws-load-balancer-controller",
     "1.13.4",
@@ -174,7 +175,8 @@ class Cluster(pulumi.ComponentResource):
             private_subnet_ids=list(private_subnet_ids),
             node_associate_public_ip_address=False,
             endpoint_private_access=True,
-            endpoint_public_access=False,
+            endpoint_public_access=config.deploy_access.public_endpoint,
+            public_access_cidrs=list(config.deploy_access.cidrs) or None,
             encryption_config_key_arn=self.key.arn,
             enabled_cluster_log_types=list(CLUSTER_LOG_TYPES),
             create_oidc_provider=True,
@@ -235,6 +237,18 @@ class Cluster(pulumi.ComponentResource):
             tags=self._tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        for index, group_id in enumerate(config.deploy_access.security_group_ids):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-from-deployer-{index}",
+                security_group_id=self.security_group_id,
+                referenced_security_group_id=group_id,
+                ip_protocol="tcp",
+                from_port=KUBERNETES_API_PORT,
+                to_port=KUBERNETES_API_PORT,
+                description="pulumi up runner to the cluster API",
+                tags=self._tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.oidc_provider_arn = self.eks.oidc_provider_arn
         self.oidc_provider_url = self.eks.oidc_provider_url
         self.provider = k8s.Provider(
@@ -283,6 +297,8 @@ class Cluster(pulumi.ComponentResource):
         # through IRSA only.
         return aws.ec2.LaunchTemplate(
             f"{self._name}-{pool}-nodes-lt",
+            # One-minute instance metrics: the node CPU alarms evaluate 60 s periods.
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
             metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
                 http_endpoint="enabled",
                 http_tokens="required",
@@ -357,7 +373,8 @@ class Cluster(pulumi.ComponentResource):
             self,
             self._tags,
         )
-        self._chart(
+        # Installs the TargetGroupBinding CRD and its webhook, which the app's release uses.
+        self.load_balancer_controller = self._chart(
             LOAD_BALANCER_CONTROLLER_CHART,
             {
                 "clusterName": self.cluster_name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -62,6 +63,8 @@ APP_SECRET_ENV_NAMES = (
     "TICKETING_ADMIN_TOKEN",
     "TICKETING_SECRET",
 )
+# Set by the chart from its TLS Secret (app/chart `tls`); its schema refuses them in `env`.
+CHART_TLS_ENV_NAMES = ("TICKETING_TLS_CERT_FILE", "TICKETING_TLS_KEY_FILE")
 TOP_LEVEL_KEYS = (
     "environment",
     "owner",
@@ -88,11 +91,16 @@ _KUBERNETES_MINOR = re.compile(r"^1\.\d{2}$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+_IPV4_CIDR = re.compile(r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")
 _STACK_REF = re.compile(r"^[\w.-]+/[\w.-]+/[\w.-]+$")
-_CPU = re.compile(r"^\d+(\.\d+)?$|^\d+m$")
-_MEMORY = re.compile(r"^\d+(Ki|Mi|Gi)$")
-_IMAGE_REPOSITORY = re.compile(r"^[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)+$")
-_IMAGE_TAG = re.compile(r"^(?!latest$)[\w][\w.-]{0,127}$")
+# ASCII classes throughout: the chart's values.schema.json refuses what Python's \d and \w admit.
+_CPU = re.compile(r"^[0-9]+(\.[0-9]+)?$|^[0-9]+m$")
+_MEMORY = re.compile(r"^[0-9]+(Ki|Mi|Gi)$")
+_IMAGE_REPOSITORY = re.compile(
+    r"^[a-z0-9]+([.-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)+$"
+)
+_IMAGE_TAG = re.compile(r"^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ECR_REPOSITORY = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
 
@@ -154,7 +162,15 @@ class Section:
         self, name: str, pattern: re.Pattern[str], describe: str, default: Any = _MISSING
     ) -> str:
         key, value = self._take(name, default)
-        if not isinstance(value, str) or not pattern.match(value):
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise ConfigError(key, value, describe)
+        return value
+
+    def optional_text(self, name: str, pattern: re.Pattern[str], describe: str) -> str | None:
+        key, value = self._take(name, None)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not pattern.fullmatch(value):
             raise ConfigError(key, value, describe)
         return value
 
@@ -172,7 +188,7 @@ class Section:
                 key, value, f"a list of at least {min_items} item(s), each {describe}"
             )
         for index, item in enumerate(value):
-            if not isinstance(item, str) or not pattern.match(item):
+            if not isinstance(item, str) or not pattern.fullmatch(item):
                 raise ConfigError(f"{key}[{index}]", item, describe)
         return tuple(value)
 
@@ -183,7 +199,7 @@ class Section:
         if not isinstance(value, Mapping):
             raise ConfigError(key, value, "an object of names to strings")
         for item_key, item in value.items():
-            if not key_pattern.match(str(item_key)):
+            if not key_pattern.fullmatch(str(item_key)):
                 raise ConfigError(f"{key}.{item_key}", item_key, describe_key)
             if not isinstance(item, str):
                 raise ConfigError(
@@ -225,12 +241,33 @@ class NodeGroupConfig:
 
 
 @dataclass(frozen=True)
+class DeployAccess:
+    """How the machine running `pulumi up` reaches the cluster API (`cluster.deployAccess`).
+
+    The Namespace, the Secret and the Helm releases are applied through that API while the
+    program runs, and a first deploy creates the VPC, so a runner inside it cannot be the only way.
+    """
+
+    cidrs: tuple[str, ...]
+    """Turn on the public endpoint, limited to these ranges (a laptop, an office, CI egress)."""
+    security_group_ids: tuple[str, ...]
+    """Groups of in-VPC (or peered) runners, let in on 443 to the cluster security group."""
+    role_arn: str | None
+    """The IAM role `pulumi up` runs as: EKS makes it cluster admin as the creator."""
+
+    @property
+    def public_endpoint(self) -> bool:
+        return bool(self.cidrs)
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     version: str
     system_nodes: NodeGroupConfig
     app_nodes: NodeGroupConfig
     admin_role_arns: tuple[str, ...]
     log_retention_days: int
+    deploy_access: DeployAccess
 
 
 @dataclass(frozen=True)
@@ -315,7 +352,8 @@ class DrConfig:
 @dataclass(frozen=True)
 class Secrets:
     redis_auth_token: pulumi.Output[str]
-    database_password: pulumi.Output[str]
+    database_password: pulumi.Output[str] | None
+    """None in dr: a global secondary has no credentials of its own (it uses prod's)."""
     admin_token: pulumi.Output[str]
     token_signing_secret: pulumi.Output[str]
 
@@ -391,6 +429,57 @@ def _network(section: Section) -> NetworkConfig:
     return network
 
 
+def _cidrs(section: Section, name: str) -> tuple[str, ...]:
+    cidrs = section.texts(
+        name, _IPV4_CIDR, "an IPv4 CIDR such as 203.0.113.0/24", min_items=0, default=[]
+    )
+    for index, cidr in enumerate(cidrs):
+        try:
+            ipaddress.IPv4Network(cidr)
+        except ValueError as error:
+            raise ConfigError(
+                f"{section.key}.{name}[{index}]", cidr, f"an IPv4 network address ({error})"
+            ) from error
+    return cidrs
+
+
+def _deploy_access(section: Section) -> DeployAccess:
+    access = DeployAccess(
+        cidrs=_cidrs(section, "cidrs"),
+        security_group_ids=section.texts(
+            "securityGroupIds",
+            _SECURITY_GROUP_ID,
+            "a security group id such as sg-0123456789abcdef0",
+            min_items=0,
+            default=[],
+        ),
+        role_arn=section.optional_text("roleArn", _ROLE_ARN, "an IAM role ARN"),
+    )
+    section.finish()
+    if not access.cidrs and not access.security_group_ids:
+        raise ConfigError(
+            section.key,
+            None,
+            "cidrs (public endpoint limited to those ranges) and/or securityGroupIds (443 from an"
+            " in-VPC runner): pulumi up applies the Namespace, the Secret and the Helm releases"
+            " through the cluster API, whose endpoint is otherwise private, and a first deploy"
+            " creates the VPC, so it cannot run from inside it",
+        )
+    return access
+
+
+def _check_admins_exclude_the_deployer(section: Section, cluster: ClusterConfig) -> None:
+    deployer = cluster.deploy_access.role_arn
+    if deployer in cluster.admin_role_arns:
+        raise ConfigError(
+            f"{section.key}.adminRoleArns[{cluster.admin_role_arns.index(deployer)}]",
+            deployer,
+            "not the deploying role (deployAccess.roleArn): EKS already gives the cluster creator"
+            " admin access, and a second access entry for it fails with 409"
+            " ResourceInUseException",
+        )
+
+
 def _cluster(section: Section) -> ClusterConfig:
     node_groups = section.section("nodeGroups")
     cluster = ClusterConfig(
@@ -403,9 +492,11 @@ def _cluster(section: Section) -> ClusterConfig:
             "adminRoleArns", _ROLE_ARN, "an IAM role ARN", min_items=0, default=[]
         ),
         log_retention_days=section.choice("logRetentionDays", LOG_RETENTION_DAYS, default=365),
+        deploy_access=_deploy_access(section.section("deployAccess", required=False)),
     )
     node_groups.finish()
     section.finish()
+    _check_admins_exclude_the_deployer(section, cluster)
     return cluster
 
 
@@ -469,8 +560,9 @@ def _resources(section: Section) -> ContainerResources:
 
 
 def _drainable(min_replicas: int, pdb_min_available: int) -> bool:
-    """A node drain evicts a pod only while more than the budget's minimum are running."""
-    return min_replicas == 1 or pdb_min_available < min_replicas
+    """A node drain evicts a pod only while more than the budget's minimum are running: the
+    chart's own rule (app/chart/templates/pdb.yaml), which refuses to render otherwise."""
+    return pdb_min_available < min_replicas
 
 
 def _services(section: Section) -> ServicesConfig:
@@ -507,6 +599,13 @@ def _services(section: Section) -> ServicesConfig:
             "<not shown>",
             f"no {shadowing[0]} here: the pods get it from the app's Secret, built from the"
             " ticketing config secrets",
+        )
+    chart_owned = sorted(set(services.env) & set(CHART_TLS_ENV_NAMES))
+    if chart_owned:
+        raise ConfigError(
+            f"{section.key}.env.{chart_owned[0]}",
+            services.env[chart_owned[0]],
+            f"no {chart_owned[0]} here: the chart sets it from its TLS Secret",
         )
     if not _drainable(services.min_replicas, services.pdb_min_available):
         raise ConfigError(
@@ -607,6 +706,28 @@ def _secret(name: str, present: bool) -> pulumi.Output[str]:
     return pulumi.Config(NAMESPACE).require_secret(name)
 
 
+def _secrets(top: Section, environment: str) -> Secrets:
+    present = {name: top.raw(name) is not None for name in SECRET_KEYS}
+    if environment == "dr" and present["databasePassword"]:
+        raise ConfigError(
+            "databasePassword",
+            "<not shown>",
+            "no database password in a dr stack: a global secondary has no credentials of its"
+            " own, and the pods use the primary stack's secret databaseUrl output"
+            f" (pulumi config rm {NAMESPACE}:databasePassword)",
+        )
+    return Secrets(
+        redis_auth_token=_secret("redisAuthToken", present["redisAuthToken"]),
+        database_password=(
+            None
+            if environment == "dr"
+            else _secret("databasePassword", present["databasePassword"])
+        ),
+        admin_token=_secret("adminToken", present["adminToken"]),
+        token_signing_secret=_secret("tokenSigningSecret", present["tokenSigningSecret"]),
+    )
+
+
 def _namespace_values() -> dict[str, Any]:
     prefix = f"{NAMESPACE}:"
     keys = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
@@ -656,7 +777,7 @@ def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
         routing=(
             RoutingConfig.from_config(routing_raw, "routing") if routing_raw is not None else None
         ),
-        secrets=Secrets(*(_secret(name, top.raw(name) is not None) for name in SECRET_KEYS)),
+        secrets=_secrets(top, environment),
     )
     _check_images_are_regional(config)
     _check_public_name_owner(config)

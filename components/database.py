@@ -3,6 +3,8 @@ database whose secondary lives in the dr stack.
 
 Global failover and switchover are API operations (ops/), not declarative state: after one, the
 clusters' global membership fields differ from what this program declared, hence `ignore_changes`.
+The pods of both regions connect through the global writer endpoint, which follows the writer
+across a switchover; the secondary has no credentials of its own (dr reads prod's database URL).
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ PORT = 5432
 DATABASE_NAME = "ticketing"
 MASTER_USERNAME = "ticketing_admin"
 GLOBAL_MEMBERSHIP_FIELDS = ["globalClusterIdentifier", "replicationSourceIdentifier"]
+# AWS upgrades the minor version of global members by itself; upgrades go through the global
+# cluster, so the members' declared version must not fight it.
+GLOBAL_MEMBER_DRIFT_FIELDS = ["engineVersion"]
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
@@ -33,7 +38,7 @@ class Database(pulumi.ComponentResource):
         vpc_id: pulumi.Input[str],
         subnet_ids: Sequence[pulumi.Input[str]],
         client_security_group_id: pulumi.Input[str],
-        master_password: pulumi.Output[str],
+        master_password: pulumi.Output[str] | None,
         tags: Mapping[str, str],
         primary_global_cluster_identifier: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -95,10 +100,15 @@ class Database(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        self.writer_endpoint: pulumi.Output[str] | None = None
+        """The global writer endpoint (primary only): it always names the current writer."""
         self.global_cluster_identifier = self._global_cluster(
             name, config, primary_global_cluster_identifier, tags
         )
         is_secondary = config.global_role == "secondary"
+        if (master_password is None) != is_secondary:
+            raise ValueError("exactly the secondary of a global database has no master password")
+        drift = GLOBAL_MEMBER_DRIFT_FIELDS if config.global_role != "standalone" else []
         self.cluster = aws.rds.Cluster(
             name,
             cluster_identifier=name,
@@ -125,7 +135,7 @@ class Database(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                ignore_changes=GLOBAL_MEMBERSHIP_FIELDS,
+                ignore_changes=GLOBAL_MEMBERSHIP_FIELDS + drift,
                 protect=config.deletion_protection,
                 depends_on=[postgresql_log],
             ),
@@ -160,22 +170,25 @@ class Database(pulumi.ComponentResource):
                 monitoring_role_arn=monitoring_role.arn,
                 promotion_tier=index,
                 tags=tags,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=drift),
             )
             for index in range(config.instances)
         ]
         self.arn = self.cluster.arn
         self.endpoint = self.cluster.endpoint
-        self.url: pulumi.Output[str] = pulumi.Output.secret(
-            pulumi.Output.format(
-                "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
-                MASTER_USERNAME,
-                master_password.apply(lambda password: quote(password, safe="")),
-                self.endpoint,
-                PORT,
-                DATABASE_NAME,
+        self.url: pulumi.Output[str] | None = None
+        """What the pods connect with; None in the secondary, which uses the primary's."""
+        if master_password is not None:
+            self.url = pulumi.Output.secret(
+                pulumi.Output.format(
+                    "postgresql://{0}:{1}@{2}:{3}/{4}?sslmode=require",
+                    MASTER_USERNAME,
+                    master_password.apply(lambda password: quote(password, safe="")),
+                    self.writer_endpoint or self.endpoint,
+                    PORT,
+                    DATABASE_NAME,
+                )
             )
-        )
         self.register_outputs(
             {
                 "clusterIdentifier": self.cluster_identifier,
@@ -214,4 +227,5 @@ class Database(pulumi.ComponentResource):
                 protect=config.deletion_protection,
             ),
         )
+        self.writer_endpoint = global_cluster.endpoint
         return global_cluster.global_cluster_identifier

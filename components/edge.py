@@ -79,8 +79,13 @@ class Edge(pulumi.ComponentResource):
         vpc_cidr: str,
         public_subnet_ids: Sequence[pulumi.Input[str]],
         tags: Mapping[str, str],
+        owns_public_validation: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ):
+        """`owns_public_validation`: whether this stack writes the public name's ACM validation
+        record. ACM gives one account the same record for the same name, so the stacks that
+        share the public name (prod and dr) must leave it to one owner: destroying a second
+        owner would delete it under the other's renewal."""
         super().__init__("ticketing:edge:Edge", name, None, opts)
         self._name = name
         self._tags = dict(tags)
@@ -88,7 +93,7 @@ class Edge(pulumi.ComponentResource):
         self._zone_id = aws.route53.get_zone_output(
             name=config.zone_name, private_zone=False, opts=pulumi.InvokeOutputOptions(parent=self)
         ).zone_id
-        self.certificate_arn = self._certificate(config)
+        self.certificate_arn = self._certificate(config, owns_public_validation)
         self.security_group = self._security_group(vpc_id, vpc_cidr)
         self.access_logs = self._access_log_bucket(config.access_log_retention_days)
         self.alb = aws.lb.LoadBalancer(
@@ -102,7 +107,8 @@ class Edge(pulumi.ComponentResource):
             enable_deletion_protection=config.deletion_protection,
             access_logs={"bucket": self.access_logs.id, "prefix": ALB_LOG_PREFIX, "enabled": True},
             tags=self._tags,
-            opts=child,
+            # ELB checks at once that it may write there: "Access Denied for bucket" otherwise.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.access_logs.policy]),
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-app-tg",
@@ -172,7 +178,7 @@ class Edge(pulumi.ComponentResource):
             }
         )
 
-    def _certificate(self, config: EdgeConfig) -> pulumi.Output[str]:
+    def _certificate(self, config: EdgeConfig, owns_public_validation: bool) -> pulumi.Output[str]:
         """One certificate for the regional name (health checks, on-call) and the public name
         Route53 serves.
         """
@@ -185,7 +191,7 @@ class Edge(pulumi.ComponentResource):
             tags=self._tags,
             opts=child,
         )
-        records = []
+        fqdns = []
         for label, domain in (
             ("regional", config.regional_hostname),
             ("public", config.public_hostname),
@@ -193,7 +199,10 @@ class Edge(pulumi.ComponentResource):
             option = certificate.domain_validation_options.apply(
                 functools.partial(_validation_option, domain=domain)
             )
-            records.append(
+            if label == "public" and not owns_public_validation:
+                fqdns.append(option.resource_record_name.apply(lambda name: name.rstrip(".")))
+                continue
+            fqdns.append(
                 aws.route53.Record(
                     f"{self._name}-cert-validation-{label}",
                     zone_id=self._zone_id,
@@ -203,12 +212,12 @@ class Edge(pulumi.ComponentResource):
                     ttl=60,
                     allow_overwrite=True,
                     opts=child,
-                )
+                ).fqdn
             )
         validation = aws.acm.CertificateValidation(
             f"{self._name}-cert-validation",
             certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.fqdn for record in records],
+            validation_record_fqdns=fqdns,
             opts=child,
         )
         return validation.certificate_arn

@@ -5,7 +5,7 @@ pods read their connection strings from, and an IRSA role that can read only the
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,8 +118,11 @@ class Services(pulumi.ComponentResource):
         certificate_arn: pulumi.Input[str],
         waf_acl_arn: pulumi.Input[str],
         tags: Mapping[str, str],
+        prerequisites: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
     ):
+        """`prerequisites`: what the pods need before the release can become ready (the
+        TargetGroupBinding CRD's release, the database instances)."""
         super().__init__("ticketing:services:Services", name, None, opts)
         tags = dict(tags)
         child = pulumi.ResourceOptions(parent=self)
@@ -165,7 +168,7 @@ class Services(pulumi.ComponentResource):
             },
             opts=in_cluster,
         )
-        k8s.core.v1.Secret(
+        app_secret = k8s.core.v1.Secret(
             f"{name}-app-secret",
             metadata={"name": SECRET_NAME, "namespace": config.namespace},
             type="Opaque",
@@ -195,7 +198,7 @@ class Services(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self,
                 provider=provider,
-                depends_on=[namespace],
+                depends_on=[namespace, app_secret, *prerequisites],
             ),
         )
         self.role_arn = role.arn

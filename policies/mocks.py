@@ -167,7 +167,14 @@ def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
             "arnSuffix": f"app/{name}/50dc6c495c0c9188",
         }
     if token == "aws:lb/targetGroup:TargetGroup":
-        return {"arnSuffix": f"targetgroup/{name}/73e2d6bc24d8a067"}
+        suffix = f"targetgroup/{name[:32]}/73e2d6bc24d8a067"
+        return {
+            "arnSuffix": suffix,
+            "arn": f"arn:aws:elasticloadbalancing:{stack_region()}:{ACCOUNT_ID}:{suffix}",
+        }
+    if token == "aws:iam/role:Role":
+        # IAM is global: its ARNs carry no region (charts and schemas check that shape).
+        return {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"}
     if token == "aws:rds/cluster:Cluster":
         return {
             "endpoint": f"{name}.cluster-abc.{stack_region()}.rds.amazonaws.com",
@@ -175,6 +182,9 @@ def _typed_outputs(args: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
             "clusterIdentifier": args.inputs.get("clusterIdentifier", name),
             "port": 5432,
         }
+    if token == "aws:rds/globalCluster:GlobalCluster":
+        identifier = args.inputs.get("globalClusterIdentifier", name)
+        return {"endpoint": f"{identifier}.global-abc123.global.rds.amazonaws.com"}
     if token == "aws:elasticache/replicationGroup:ReplicationGroup":
         return {
             "primaryEndpointAddress": f"master.{name}.abc.apn2.cache.amazonaws.com",

@@ -20,11 +20,18 @@ from pulumi_policy import Policy
 from policies.gate import plan as offline_plan
 from policies.gate.analyze import Analysis, PackAnalyzer, PackError
 from policies.gate.coverage import coverage, resource_config_checks, trivy_table
+from policies.gate.deployment import DeploymentError, deployment_checks
 from policies.gate.pack import PACK_DIR
 from policies.gate.policy_config import PolicyConfigError, load_policy_config
 from policies.gate.report_json import json_report
 from policies.gate.report_sarif import sarif_report
-from policies.gate.report_text import console_for, print_plan, print_report, print_rules
+from policies.gate.report_text import (
+    console_for,
+    print_deployment_checks,
+    print_plan,
+    print_report,
+    print_rules,
+)
 from policies.gate.stack_choice import DEFAULT_STACK, choose_stack
 from policies.program_runner import ProgramError, ProgramRun, run_program
 from policies.rules import ALL_POLICIES
@@ -108,7 +115,9 @@ def _list_rules(analyzer: PackAnalyzer) -> None:
     print_rules(console_for(sys.stdout), analyzer.rules, analyzer.settings, found)
 
 
-def _print(arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis) -> None:
+def _print(
+    arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis, deployment: list[str]
+) -> None:
     if arguments.format == "json":
         print(json.dumps(json_report(run, analysis), indent=2))
     elif arguments.format == "sarif":
@@ -119,6 +128,7 @@ def _print(arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis) -
         print_plan(
             console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs)
         )
+        print_deployment_checks(console, deployment)
         print_report(console, run, analysis)
 
 
@@ -130,7 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _list_rules(analyzer)
             return EXIT_PASSED
         run = _run(arguments)
-    except GateError as error:
+        deployment = deployment_checks(run, arguments.program)
+    except (GateError, DeploymentError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     try:
@@ -138,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PackError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
-    _print(arguments, run, analysis)
+    _print(arguments, run, analysis, deployment)
     return EXIT_BLOCKED if analysis.mandatory else EXIT_PASSED
 
 

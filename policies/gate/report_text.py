@@ -101,6 +101,13 @@ def print_plan(
         console.print(table)
 
 
+def print_deployment_checks(console: Console, lines: list[str]) -> None:
+    """What a real deploy would trip over, checked offline (policies/gate/deployment.py)."""
+    _heading(console, "Deployment checks")
+    for line in lines:
+        console.print(Text(line))
+
+
 def _finding(console: Console, violation: Violation, rule: RuleInfo | None) -> None:
     subject = f"{violation.resource_type} {violation.resource_name}".strip() or "(stack)"
     console.print(

@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import helm_python as helm
-import yaml
+
+from policies.gate.chart_render import render_chart
+from policies.gate.manifests import Manifest
 
 CHART_DIR = Path(__file__).resolve().parents[2] / "app" / "chart"
 # The oldest version Chart.yaml admits and the current one the chart is linted for.
@@ -15,16 +17,10 @@ KUBERNETES_VERSION = "1.33.0"
 RELEASE_NAME = "ticketing"
 NAMESPACE = "ticketing"
 
-Manifest = dict[str, Any]
-
 
 def render(values: dict[str, Any]) -> list[Manifest]:
     """Every non-empty manifest the chart renders for these values, parsed from YAML."""
-    with helm.Chart.load(CHART_DIR) as chart:
-        rendered = chart.render(values, name=RELEASE_NAME, namespace=NAMESPACE, is_install=True)
-    return [
-        document for text in rendered.values() for document in yaml.safe_load_all(text) if document
-    ]
+    return render_chart(CHART_DIR, values, RELEASE_NAME, NAMESPACE)
 
 
 def render_error(values: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ import copy
 import jsonschema
 import pytest
 
+from policies.gate.manifests import validate_manifest
 from tests.chart.chart_render import (
     KUBERNETES_VERSION,
     OLDEST_KUBERNETES_VERSION,
@@ -17,7 +18,6 @@ from tests.chart.chart_render import (
     render,
     render_error,
 )
-from tests.chart.manifest_validation import validate_manifest
 from tests.chart.scenarios import INGRESS_VALUES, MINIMAL_VALUES, PULUMI_SERVICES_VALUES, SCENARIOS
 
 EXPECTED_KINDS = {

@@ -8,10 +8,10 @@ CLUSTER = "eks:index:Cluster"
 NODE_GROUP = "eks:index:ManagedNodeGroup"
 
 
-def test_api_endpoint_is_private_and_secrets_are_encrypted_with_a_rotated_key(prod):
+def test_api_endpoint_is_public_only_to_the_deployers_and_secrets_are_encrypted(prod):
     cluster = one(prod, CLUSTER, "ticketing-prod-eks")
     assert cluster.inputs["endpointPrivateAccess"] is True
-    assert cluster.inputs["endpointPublicAccess"] is False
+    assert cluster.inputs["publicAccessCidrs"] == ["203.0.113.0/24"]
     key = one(prod, "aws:kms/key:Key", "ticketing-prod-eks-key")
     assert key.inputs["enableKeyRotation"] is True
     assert cluster.inputs["encryptionConfigKeyArn"].endswith("key/ticketing-prod-eks-key")
@@ -144,7 +144,8 @@ def test_load_balancer_controller_registers_targets_only_in_the_app_target_group
         if "elasticloadbalancing:RegisterTargets" in s["Action"]
     ]
     assert writes["Resource"] == [
-        "arn:aws:lb:ap-northeast-2:123456789012:targetgroup/ticketing-prod-edge-app-tg"
+        "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:"
+        "targetgroup/ticketing-prod-edge-app-tg/73e2d6bc24d8a067"
     ]
 
 

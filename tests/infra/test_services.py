@@ -53,13 +53,14 @@ def test_chart_values_follow_the_contract(prod):
     assert values["targetGroupBinding"] == {
         "enabled": True,
         "targetGroupArn": (
-            "arn:aws:lb:ap-northeast-2:123456789012:targetgroup/ticketing-prod-edge-app-tg"
+            "arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:"
+            "targetgroup/ticketing-prod-edge-app-tg/73e2d6bc24d8a067"
         ),
     }
     assert values["ingress"]["enabled"] is False
     assert values["serviceAccount"]["annotations"] == {
         "eks.amazonaws.com/role-arn": (
-            "arn:aws:iam:ap-northeast-2:123456789012:role/ticketing-prod-services-app-role"
+            "arn:aws:iam::123456789012:role/ticketing-prod-services-app-role"
         )
     }
 
@@ -72,7 +73,7 @@ def test_dr_standby_runs_fewer_replicas(dr, dev):
         ]
         == 4
     )
-    assert one(dev, RELEASE, "ticketing-dev-services-chart").inputs["values"]["replicaCount"] == 1
+    assert one(dev, RELEASE, "ticketing-dev-services-chart").inputs["values"]["replicaCount"] == 2
 
 
 def test_connection_strings_reach_the_pods_only_as_secrets(prod):

@@ -1,10 +1,12 @@
-"""The repository's own stacks pass the gate: no mandatory violation in dev, prod or dr."""
+"""The repository's own stacks pass the gate with their policy config (policies/stacks/): no
+mandatory violation in dev, prod or dr."""
 
 from pathlib import Path
 
 import pytest
 
 from policies.gate.analyze import PackAnalyzer
+from policies.gate.policy_config import load_policy_config
 from policies.program_runner import run_program
 from policies.rules import ALL_POLICIES
 
@@ -19,7 +21,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.mark.parametrize("stack", ["dev", "prod", "dr"])
 def test_stack_has_no_mandatory_violation(stack):
     run = run_program(REPO_ROOT, stack)
-    analysis = PackAnalyzer(ALL_POLICIES, {}).analyze(run.resources, run.config)
+    policy_config = load_policy_config(REPO_ROOT / "policies" / "stacks" / f"{stack}.json")
+    analysis = PackAnalyzer(ALL_POLICIES, policy_config).analyze(run.resources, run.config)
     blocking = [
         f"{violation.policy} on {violation.resource_type} {violation.resource_name}:"
         f" {violation.message}"
