@@ -61,7 +61,6 @@ def test_chart_defaults_alone_are_refused_naming_every_required_key() -> None:
     message = render_error({})
     for key in (
         "/image/repository",
-        "/image/tag",
         "/existingSecret",
         "/targetGroupBinding/targetGroupArn",
     ):

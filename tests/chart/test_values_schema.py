@@ -30,7 +30,6 @@ BAD_VALUES = [
     bad(with_override(MINIMAL_VALUES, "replicaCount", -1), "/replicaCount", "negative replicas"),
     bad(with_override(MINIMAL_VALUES, "replicaCount", 0), "/replicaCount", "zero replicas"),
     bad(with_override(MINIMAL_VALUES, "image.tag", "latest"), "/image/tag", "latest tag"),
-    bad(with_override(MINIMAL_VALUES, "image.tag", ""), "/image/tag", "empty tag"),
     bad(with_override(MINIMAL_VALUES, "image.tag", "1.0 beta"), "/image/tag", "tag with a space"),
     bad(
         with_override(MINIMAL_VALUES, "image.repository", "Ticketing:1"),
