@@ -17,13 +17,12 @@ from policies.rules.values import (
     as_mapping,
     iam_document,
     is_aws_managed_key,
-    is_public_principal,
     is_true,
     is_unknown,
     lookup,
     must_be_true,
+    public_grants,
     shown,
-    statements,
     strings,
     whole_number,
     with_plain_props,
@@ -341,16 +340,11 @@ def _ecr_customer_key_findings(props: dict[str, Any], args: Any) -> Iterator[str
 
 
 def _public_repository_policy_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    for statement in statements(iam_document(lookup(props, "policy"))):
-        if (
-            statement.get("Effect") == "Allow"
-            and is_public_principal(statement.get("Principal"))
-            and not statement.get("Condition")
-        ):
-            yield (
-                f"statement {statement.get('Sid') or '(no Sid)'} allows"
-                f" {strings(statement.get('Action'))} to Principal '*' without a Condition"
-            )
+    for statement in public_grants(iam_document(lookup(props, "policy"))):
+        yield (
+            f"statement {statement.get('Sid') or '(no Sid)'} allows"
+            f" {strings(statement.get('Action'))} to Principal '*' without a Condition"
+        )
 
 
 POLICIES: list = [
@@ -571,7 +565,10 @@ POLICIES: list = [
     ),
     resource_rule(
         name="aws-ecr-no-public-access",
-        description="ECR repository policies grant nothing to Principal '*' without a Condition.",
+        description=(
+            "ECR repository policies grant nothing to Principal '*' without a Condition that"
+            " narrows who."
+        ),
         severity=Severity.HIGH,
         enforcement=EnforcementLevel.MANDATORY,
         resource_types=[ECR_REPOSITORY_POLICY],
@@ -580,6 +577,7 @@ POLICIES: list = [
             " add a Condition such as `aws:PrincipalOrgID`."
         ),
         trivy_ids=["AVD-AWS-0032"],
+        checkov_ids=["CKV_AWS_32"],
         check=with_plain_props(_public_repository_policy_findings),
     ),
 ]

@@ -9,6 +9,7 @@ from pulumi_policy import EnforcementLevel, Severity
 
 from policies.rule import resource_rule
 from policies.rules.values import (
+    as_list,
     is_aws_managed_key,
     is_true,
     is_unknown,
@@ -112,6 +113,28 @@ def _iam_auth_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     yield from must_be_true(props, "iamDatabaseAuthenticationEnabled")
 
 
+def _log_export_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    exports = lookup(props, "enabledCloudwatchLogsExports")
+    if not is_unknown(exports) and not as_list(exports):
+        yield (
+            f"enabledCloudwatchLogsExports is {shown(exports)}: the database's logs stay on the"
+            " instances and age out"
+        )
+
+
+def _enhanced_monitoring_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    interval = lookup(props, "monitoringInterval")
+    if is_unknown(interval):
+        return
+    if not isinstance(interval, (int, float)) or isinstance(interval, bool) or interval <= 0:
+        yield f"monitoringInterval is {shown(interval)}: no OS-level metrics (enhanced monitoring)"
+
+
+def _cache_multi_az_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from must_be_true(props, "multiAzEnabled")
+    yield from must_be_true(props, "automaticFailoverEnabled")
+
+
 def _inherits_from_replication_group(props: dict[str, Any]) -> bool:
     """A cache cluster that joins a replication group takes its settings from the group."""
     return lookup(props, "replicationGroupId") is not None
@@ -119,6 +142,25 @@ def _inherits_from_replication_group(props: dict[str, Any]) -> bool:
 
 def _cache_at_rest_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     yield from must_be_true(props, "atRestEncryptionEnabled")
+
+
+def _cache_auth_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    """AUTH token (Redis AUTH) or RBAC user groups: either way a client must authenticate."""
+    token, user_groups = lookup(props, "authToken"), lookup(props, "userGroupIds")
+    if is_unknown(token) or is_unknown(user_groups) or token or as_list(user_groups):
+        return
+    yield "authToken is not set and userGroupIds is empty: any client on the network can connect"
+
+
+def _cache_customer_key_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    key = lookup(props, "kmsKeyId")
+    if not is_true(lookup(props, "atRestEncryptionEnabled")) or is_unknown(key):
+        return
+    if is_aws_managed_key(key, "elasticache"):
+        yield (
+            f"kmsKeyId is {shown(key)}, so data at rest is encrypted with the AWS managed"
+            " ElastiCache key, not a customer managed key"
+        )
 
 
 def _cache_in_transit_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -270,6 +312,35 @@ POLICIES: list = [
         check=with_plain_props(_cache_at_rest_findings),
     ),
     resource_rule(
+        name="aws-elasticache-at-rest-customer-key",
+        description=(
+            "ElastiCache replication groups encrypt at rest with a customer managed KMS key, as"
+            " RDS, S3, SNS and SQS do."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[ELASTICACHE_REPLICATION_GROUP],
+        remediation=(
+            "set `kms_key_id` to a customer managed aws.kms.Key ARN on"
+            " aws.elasticache.ReplicationGroup (with `at_rest_encryption_enabled=True`)."
+        ),
+        checkov_ids=["CKV_AWS_191"],
+        check=with_plain_props(_cache_customer_key_findings),
+    ),
+    resource_rule(
+        name="aws-elasticache-require-auth",
+        description="ElastiCache replication groups make clients authenticate (AUTH or RBAC).",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[ELASTICACHE_REPLICATION_GROUP],
+        remediation=(
+            "set `auth_token` (a generated secret, with `transit_encryption_enabled=True`) or"
+            " `user_group_ids` on aws.elasticache.ReplicationGroup."
+        ),
+        checkov_ids=["CKV_AWS_31"],
+        check=with_plain_props(_cache_auth_findings),
+    ),
+    resource_rule(
         name="aws-elasticache-enable-in-transit-encryption",
         description="ElastiCache requires TLS for every connection.",
         severity=Severity.HIGH,
@@ -299,5 +370,44 @@ POLICIES: list = [
         ),
         trivy_ids=["AVD-AWS-0050"],
         check=with_plain_props(_cache_backup_findings),
+    ),
+    resource_rule(
+        name="aws-rds-cluster-export-logs",
+        description="RDS/Aurora clusters export their logs to CloudWatch Logs.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_CLUSTER],
+        remediation=(
+            "set `enabled_cloudwatch_logs_exports=['postgresql']` (or the engine's log types) on"
+            " aws.rds.Cluster."
+        ),
+        checkov_ids=["CKV_AWS_324"],
+        check=with_plain_props(_log_export_findings),
+    ),
+    resource_rule(
+        name="aws-rds-enhanced-monitoring",
+        description="RDS instances and cluster instances publish enhanced monitoring metrics.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
+        remediation=(
+            "set `monitoring_interval` (1-60 s) and `monitoring_role_arn` on aws.rds.Instance /"
+            " aws.rds.ClusterInstance."
+        ),
+        checkov_ids=["CKV_AWS_118"],
+        check=with_plain_props(_enhanced_monitoring_findings),
+    ),
+    resource_rule(
+        name="aws-elasticache-multi-az",
+        description="ElastiCache replication groups fail over automatically to another zone.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[ELASTICACHE_REPLICATION_GROUP],
+        remediation=(
+            "set `multi_az_enabled=True` and `automatic_failover_enabled=True` (with a replica per"
+            " shard) on aws.elasticache.ReplicationGroup."
+        ),
+        checkov_ids=["CKV2_AWS_50"],
+        check=with_plain_props(_cache_multi_az_findings),
     ),
 ]

@@ -50,6 +50,9 @@ LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:Load
 CLASSIC_LOAD_BALANCER = "aws:elb/loadBalancer:LoadBalancer"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 
 SECURITY_GROUP_RULE_TYPES = (
     SECURITY_GROUP,
@@ -386,6 +389,62 @@ def _internet_facing_findings(props: dict[str, Any], args: Any) -> Iterator[str]
         yield f"internal is {shown(value)}: the load balancer is internet-facing"
 
 
+def _is_internet_facing_alb(resource: Any) -> bool:
+    internal = lookup(resource.props, "internal")
+    return (
+        resource.resource_type in LOAD_BALANCERS
+        and lookup(resource.props, "loadBalancerType") in (None, "application")
+        and not is_true(internal)
+        and not is_unknown(internal)
+    )
+
+
+def _public_albs_without_waf(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    albs = [resource for resource in args.resources if _is_internet_facing_alb(resource)]
+    associations = [
+        resource for resource in args.resources if resource.resource_type == WAF_ASSOCIATION
+    ]
+    by_alb, undecided = attached(albs, associations, "resourceArn", identities)
+    if undecided:
+        return  # an association points at an ALB only the deploy knows: it may be any of these
+    for alb in albs:
+        if not by_alb[alb.urn]:
+            yield (
+                alb,
+                "internet-facing application load balancer with no"
+                " aws.wafv2.WebAclAssociation naming it as resourceArn",
+            )
+
+
+def _access_log_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    logs = lookup(props, "accessLogs")
+    if is_unknown(logs):
+        return
+    yield from must_be_true(logs, "enabled", "accessLogs.")
+    bucket = lookup(logs, "bucket")
+    if is_true(lookup(logs, "enabled")) and not _has_text(bucket):
+        yield f"accessLogs.bucket is {shown(bucket)}"
+
+
+def _deletion_protection_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from must_be_true(props, "enableDeletionProtection")
+
+
+def _web_acls_without_logging(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    acls = [resource for resource in args.resources if resource.resource_type == WEB_ACL]
+    logging = [resource for resource in args.resources if resource.resource_type == WAF_LOGGING]
+    by_acl, undecided = attached(acls, logging, "resourceArn", identities)
+    if undecided:
+        return
+    for acl in acls:
+        if not by_acl[acl.urn]:
+            yield (
+                acl,
+                "no aws.wafv2.WebAclLoggingConfiguration names this web ACL as resourceArn: its"
+                " blocks and matches are not recorded",
+            )
+
+
 def _redirects_to_https(actions: Any) -> bool:
     actions = as_list(actions)
     return bool(actions) and all(
@@ -639,6 +698,61 @@ POLICIES: list = [
         ),
         trivy_ids=["AVD-AWS-0053"],
         check=with_plain_props(_internet_facing_findings),
+    ),
+    stack_rule(
+        name="aws-elb-public-alb-behind-waf",
+        description=(
+            "Every internet-facing application load balancer has a WAFv2 web ACL associated (the"
+            " condition of the edge ALB's aws-elb-alb-not-public exemption)."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[*LOAD_BALANCERS, WAF_ASSOCIATION],
+        remediation=(
+            "add an aws.wafv2.WebAclAssociation with `resource_arn=alb.arn` and `web_acl_arn` of a"
+            " REGIONAL aws.wafv2.WebAcl, or set `internal=True` on aws.lb.LoadBalancer."
+        ),
+        checkov_ids=["CKV2_AWS_28"],
+        check=_public_albs_without_waf,
+    ),
+    resource_rule(
+        name="aws-elb-enable-access-logs",
+        description="Application and network load balancers write access logs to S3.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
+        remediation=(
+            "set `access_logs={'bucket': logs_bucket.id, 'enabled': True}` on aws.lb.LoadBalancer"
+            " (the bucket policy must let the region's ELB account write)."
+        ),
+        checkov_ids=["CKV_AWS_91"],
+        check=with_plain_props(_access_log_findings),
+    ),
+    resource_rule(
+        name="aws-elb-enable-deletion-protection",
+        description="Load balancers have deletion protection.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
+        remediation=(
+            "set `enable_deletion_protection=True` on aws.lb.LoadBalancer (at least in prod)."
+        ),
+        checkov_ids=["CKV_AWS_150"],
+        check=with_plain_props(_deletion_protection_findings),
+    ),
+    stack_rule(
+        name="aws-wafv2-enable-logging",
+        description="Every WAFv2 web ACL has a logging configuration.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[WEB_ACL, WAF_LOGGING],
+        remediation=(
+            "add an aws.wafv2.WebAclLoggingConfiguration with `resource_arn=web_acl.arn` and"
+            " `log_destination_configs=[log_group.arn]` (a CMK-encrypted log group named"
+            " `aws-waf-logs-...`)."
+        ),
+        checkov_ids=["CKV2_AWS_31"],
+        check=_web_acls_without_logging,
     ),
     resource_rule(
         name="aws-elb-http-not-used",

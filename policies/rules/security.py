@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
@@ -17,12 +18,14 @@ from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
     as_list,
     attached,
+    condition_keys,
     iam_document,
     identities,
     is_aws_managed_key,
     is_true,
     is_unknown,
     lookup,
+    public_grants,
     statements,
     strings,
     with_plain_props,
@@ -46,6 +49,22 @@ PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"  # noqa:
 KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 -- a resource type, not a secret
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"  # noqa: S105 -- a resource type
+RESOURCE_POLICY_FIELDS = {
+    TOPIC: "policy",
+    TOPIC_POLICY: "policy",
+    QUEUE: "policy",
+    QUEUE_POLICY: "policy",
+    KMS_KEY: "policy",
+    SECRET_POLICY: "policy",
+    ROLE: "assumeRolePolicy",
+}
+"""Where each resource keeps the policy that names who may use it (S3 bucket and ECR repository
+policies have rules of their own: aws-s3-no-public-bucket-policy, aws-ecr-no-public-access)."""
 
 IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE)
 ATTACHMENT_TYPES = (
@@ -120,15 +139,6 @@ def _allow_statements(props: Mapping[str, Any]) -> Iterator[tuple[str, dict[str,
                 yield _statement_label(where, index, statement), statement
 
 
-def _condition_keys(statement: Mapping[str, Any]) -> set[str]:
-    keys: set[str] = set()
-    condition = statement.get("Condition")
-    for operator_block in condition.values() if isinstance(condition, Mapping) else []:
-        if isinstance(operator_block, Mapping):
-            keys.update(str(key).lower() for key in operator_block)
-    return keys
-
-
 def _denied_in_document(props: Mapping[str, Any], action: str) -> bool:
     return any(
         str(statement.get("Effect", "")).lower() == "deny"
@@ -165,7 +175,7 @@ def _unrestricted_pass_role(props: Mapping[str, Any], _args: Any) -> Iterator[st
         if allows_action(statement, "iam:PassRole") and on_all_resources(statement):
             restricted = (
                 " (iam:PassedToService limits the service, not the role)"
-                if PASSED_TO_SERVICE_KEY in _condition_keys(statement)
+                if PASSED_TO_SERVICE_KEY in condition_keys(statement)
                 else ""
             )
             yield (
@@ -199,6 +209,39 @@ def _s3_read_write_everywhere(props: Mapping[str, Any], _args: Any) -> Iterator[
             )
 
 
+WILDCARD_ONLY_ACTIONS_FILE = Path(__file__).with_name("wildcard_only_actions.txt")
+
+
+def load_wildcard_only_actions(path: Path = WILDCARD_ONLY_ACTIONS_FILE) -> frozenset[str]:
+    """Lowercased IAM actions that accept only Resource '*' (from checkov's IAM data)."""
+    return frozenset(
+        line.strip().lower()
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+WILDCARD_ONLY_ACTIONS = load_wildcard_only_actions()
+KNOWN_SERVICES = frozenset(action.split(":", 1)[0] for action in WILDCARD_ONLY_ACTIONS)
+
+
+def _restrictable_actions_on_everything(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    """Named actions (no wildcards: aws-iam-no-policy-wildcards judges those) of a known service
+    that take a resource ARN, granted on Resource '*'."""
+    for label, statement in _allow_statements(props):
+        if "*" not in strings(statement.get("Resource")):
+            continue
+        restrictable = [
+            action
+            for action in strings(statement.get("Action"))
+            if "*" not in action
+            and action.split(":", 1)[0].lower() in KNOWN_SERVICES
+            and action.lower() not in WILDCARD_ONLY_ACTIONS
+        ]
+        if restrictable:
+            yield f"{label} allows {restrictable} on Resource '*'; they accept resource ARNs"
+
+
 def _user_attached_policy(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == POLICY_ATTACHMENT:
         users = strings(props.get("users"))
@@ -227,6 +270,23 @@ def _admin_attachments(props: Mapping[str, Any], args: Any) -> Iterator[str]:
         if _admin_policy_name(arn):
             yield f"attaches AWS managed admin policy {arn!r}"
 
+
+RESTRICTABLE_ACTIONS = resource_rule(
+    name="aws-iam-scope-restrictable-actions",
+    description=(
+        "IAM policies grant actions that accept a resource ARN on named resources, not on '*'."
+    ),
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE),
+    remediation=(
+        "move the flagged actions to a statement whose `Resource` lists the ARNs they act on"
+        " (e.g. `arn:aws:eks:<region>:<account>:nodegroup/<cluster>/<group>/*`); keep '*' only"
+        " for actions listed in policies/rules/wildcard_only_actions.txt"
+    ),
+    checkov_ids=["CKV_AWS_355"],
+    check=with_plain_props(_restrictable_actions_on_everything),
+)
 
 WILDCARD_POLICY = resource_rule(
     name="aws-iam-no-policy-wildcards",
@@ -324,9 +384,7 @@ def _resources(args: StackValidationArgs, *types: str) -> list[Any]:
 
 def _enforces_mfa(policy: Any) -> bool:
     document = iam_document(lookup(policy.props, "policy"))
-    return any(
-        MFA_CONDITION_KEY in _condition_keys(statement) for statement in statements(document)
-    )
+    return any(MFA_CONDITION_KEY in condition_keys(statement) for statement in statements(document))
 
 
 def _groups_without_mfa(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
@@ -533,6 +591,15 @@ def _key_without_rotation(props: Mapping[str, Any], _args: Any) -> Iterator[str]
         yield f"enableKeyRotation is {rotation!r} on a symmetric encryption key"
 
 
+def _key_without_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    policy = props.get("policy")
+    if not is_unknown(policy) and not policy:
+        yield (
+            f"policy is {policy!r}: the key gets AWS's default policy, which lets any IAM"
+            " principal of the account with kms:* permissions use and administer it"
+        )
+
+
 def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == SSM_PARAMETER:
         kind, key = props.get("type"), props.get("keyId")
@@ -544,6 +611,35 @@ def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterato
         yield f"kmsKeyId is {key!r} (the AWS managed key)"
 
 
+def _public_resource_grants(props: Mapping[str, Any], args: Any) -> Iterator[str]:
+    field = RESOURCE_POLICY_FIELDS[args.resource_type]
+    for index, statement in enumerate(public_grants(iam_document(props.get(field)))):
+        yield (
+            f"{field} statement {statement.get('Sid') or index!r} allows"
+            f" {strings(statement.get('Action')) or 'NotAction'} to Principal"
+            f" {statement.get('Principal')!r} without a condition that narrows who"
+        )
+
+
+PUBLIC_RESOURCE_POLICY = resource_rule(
+    name="aws-iam-no-public-resource-policy",
+    description=(
+        "Topic, queue, key and secret policies and role trust policies grant nothing to any"
+        " principal ('*' or {'AWS': '*'}) without a condition that narrows who."
+    ),
+    severity=Severity.CRITICAL,
+    enforcement=MANDATORY,
+    resource_types=tuple(RESOURCE_POLICY_FIELDS),
+    remediation=(
+        "name the principals (account, role or service) in the `policy` of aws.sns.Topic /"
+        " TopicPolicy, aws.sqs.Queue / QueuePolicy, aws.kms.Key, aws.secretsmanager.SecretPolicy"
+        " and the `assume_role_policy` of aws.iam.Role, or add a condition such as"
+        " `aws:SourceArn`, `aws:SourceAccount` or `aws:PrincipalOrgID`"
+    ),
+    checkov_ids=["CKV_AWS_169", "CKV_AWS_168", "CKV_AWS_33", "CKV_AWS_60"],
+    check=with_plain_props(_public_resource_grants),
+)
+
 KMS_ROTATION = resource_rule(
     name="aws-kms-auto-rotate-keys",
     description="Customer managed KMS keys rotate automatically.",
@@ -553,6 +649,20 @@ KMS_ROTATION = resource_rule(
     remediation="set `enable_key_rotation=True` on aws.kms.Key",
     trivy_ids=["AVD-AWS-0065"],
     check=with_plain_props(_key_without_rotation),
+)
+
+KMS_KEY_POLICY = resource_rule(
+    name="aws-kms-explicit-key-policy",
+    description="Customer managed KMS keys carry an explicit key policy.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(KMS_KEY,),
+    remediation=(
+        "set `policy` on aws.kms.Key: the account root administers, each service principal or"
+        " role gets only the data-key actions it needs (see components/kms.py)"
+    ),
+    checkov_ids=["CKV2_AWS_64"],
+    check=with_plain_props(_key_without_policy),
 )
 
 SECRET_CUSTOMER_KEY = resource_rule(
@@ -582,6 +692,9 @@ POLICIES: list = [
     GROUP_MFA,
     ONE_ACCESS_KEY,
     *PASSWORD_RULES,
+    RESTRICTABLE_ACTIONS,
+    PUBLIC_RESOURCE_POLICY,
     KMS_ROTATION,
+    KMS_KEY_POLICY,
     SECRET_CUSTOMER_KEY,
 ]

@@ -23,11 +23,10 @@ from policies.rules.values import (
     attached,
     iam_document,
     identities,
-    is_public_principal,
     is_true,
     is_unknown,
     lookup,
-    statements,
+    public_grants,
     strings,
     with_plain_props,
 )
@@ -588,16 +587,11 @@ def _public_acl(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
 
 
 def _public_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
-    for index, statement in enumerate(statements(iam_document(props.get("policy")))):
-        if (
-            str(statement.get("Effect", "")).lower() == "allow"
-            and is_public_principal(statement.get("Principal"))
-            and not statement.get("Condition")
-        ):
-            yield (
-                f"bucket policy statement {statement.get('Sid') or index!r} allows"
-                f" {strings(statement.get('Action'))} to Principal '*' without a condition"
-            )
+    for index, statement in enumerate(public_grants(iam_document(props.get("policy")))):
+        yield (
+            f"bucket policy statement {statement.get('Sid') or index!r} allows"
+            f" {strings(statement.get('Action'))} to Principal '*' without a condition"
+        )
 
 
 def _non_dns_name(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
@@ -626,7 +620,9 @@ PUBLIC_ACL = resource_rule(
 
 PUBLIC_POLICY = resource_rule(
     name="aws-s3-no-public-bucket-policy",
-    description="No bucket policy allows anyone (Principal '*') without a condition.",
+    description=(
+        "No bucket policy allows anyone (Principal '*') without a condition that narrows who."
+    ),
     severity=Severity.HIGH,
     enforcement=MANDATORY,
     resource_types=(BUCKET_POLICY, *BUCKET_TYPES),
@@ -634,6 +630,7 @@ PUBLIC_POLICY = resource_rule(
         "in the `policy` of aws.s3.BucketPolicy, name the principals (e.g. the CloudFront service"
         " with an `aws:SourceArn` condition) instead of `*`"
     ),
+    checkov_ids=["CKV_AWS_70"],
     check=with_plain_props(_public_policy),
 )
 
@@ -672,6 +669,25 @@ LOG_GROUP_KEY = resource_rule(
     check=with_plain_props(_log_group_without_key),
 )
 
+
+def _log_group_without_retention(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    days = props.get("retentionInDays")
+    if not is_unknown(days) and not days:
+        yield f"retentionInDays is {days!r}: the logs are kept (and billed) forever"
+
+
+LOG_GROUP_RETENTION = resource_rule(
+    name="aws-cloudwatch-log-group-retention",
+    description="CloudWatch log groups expire their logs after a set number of days.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(LOG_GROUP,),
+    remediation="set `retention_in_days` (e.g. 30, or what the audit policy asks) on"
+    " aws.cloudwatch.LogGroup",
+    checkov_ids=["CKV_AWS_66"],
+    check=with_plain_props(_log_group_without_retention),
+)
+
 POLICIES: list = [
     ENCRYPTION,
     *PUBLIC_ACCESS_RULES,
@@ -685,4 +701,5 @@ POLICIES: list = [
     PUBLIC_POLICY,
     DNS_COMPLIANT_NAME,
     LOG_GROUP_KEY,
+    LOG_GROUP_RETENTION,
 ]

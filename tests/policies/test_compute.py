@@ -373,6 +373,19 @@ def test_ecr_repository_policy_open_to_everyone():
         ]
     }
     assert violations(rule, ECR_REPOSITORY_POLICY, {"policy": named}) == []
+    transport_only = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "ecr:BatchGetImage",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ]
+    }
+    assert violations(rule, ECR_REPOSITORY_POLICY, {"policy": transport_only}) == [
+        "statement (no Sid) allows ['ecr:BatchGetImage'] to Principal '*' without a Condition"
+    ]
 
 
 # malformed inputs

@@ -252,3 +252,68 @@ def test_unknown_values_are_not_violations():
         )
         == []
     )
+
+
+def test_cache_needs_a_customer_managed_key_at_rest():
+    rule = "aws-elasticache-at-rest-customer-key"
+    group = ELASTICACHE_REPLICATION_GROUP
+    assert violations(rule, group, {"atRestEncryptionEnabled": True}) == [
+        "kmsKeyId is not set, so data at rest is encrypted with the AWS managed ElastiCache key,"
+        " not a customer managed key"
+    ]
+    assert (
+        violations(
+            rule, group, {"atRestEncryptionEnabled": True, "kmsKeyId": "alias/aws/elasticache"}
+        )
+        != []
+    )
+    assert (
+        violations(rule, group, {"atRestEncryptionEnabled": True, "kmsKeyId": "arn:aws:kms:k"})
+        == []
+    )
+    assert violations(rule, group, {"atRestEncryptionEnabled": True, "kmsKeyId": Unknown()}) == []
+
+
+def test_cache_clients_must_authenticate():
+    rule = "aws-elasticache-require-auth"
+    group = ELASTICACHE_REPLICATION_GROUP
+    assert violations(rule, group, {"transitEncryptionEnabled": True}) == [
+        "authToken is not set and userGroupIds is empty: any client on the network can connect"
+    ]
+    assert violations(rule, group, {"authToken": "", "userGroupIds": []}) != []
+    assert violations(rule, group, {"authToken": "s3cret-token-of-32-characters!!"}) == []
+    assert violations(rule, group, {"userGroupIds": ["ticketing-users"]}) == []
+    assert violations(rule, group, {"authToken": Unknown()}) == []
+
+
+def test_cluster_exports_its_logs():
+    rule = "aws-rds-cluster-export-logs"
+    assert violations(rule, RDS_CLUSTER, {}) == [
+        "enabledCloudwatchLogsExports is not set: the database's logs stay on the instances and"
+        " age out"
+    ]
+    assert violations(rule, RDS_CLUSTER, {"enabledCloudwatchLogsExports": []}) != []
+    assert violations(rule, RDS_CLUSTER, {"enabledCloudwatchLogsExports": ["postgresql"]}) == []
+
+
+@pytest.mark.parametrize("resource_type", [RDS_INSTANCE, RDS_CLUSTER_INSTANCE])
+def test_enhanced_monitoring(resource_type):
+    rule = "aws-rds-enhanced-monitoring"
+    assert violations(rule, resource_type, {"monitoringInterval": 0}) == [
+        "monitoringInterval is 0: no OS-level metrics (enhanced monitoring)"
+    ]
+    assert violations(rule, resource_type, {}) != []
+    assert violations(rule, resource_type, {"monitoringInterval": 30}) == []
+    assert violations(rule, resource_type, {"monitoringInterval": UNKNOWN_NUMBER_VALUE}) == []
+
+
+def test_cache_fails_over_across_zones():
+    rule = "aws-elasticache-multi-az"
+    group = ELASTICACHE_REPLICATION_GROUP
+    assert violations(rule, group, {"automaticFailoverEnabled": True}) == [
+        "multiAzEnabled is not set"
+    ]
+    assert violations(rule, group, {"multiAzEnabled": True}) == [
+        "automaticFailoverEnabled is not set"
+    ]
+    assert violations(rule, group, {"multiAzEnabled": True, "automaticFailoverEnabled": True}) == []

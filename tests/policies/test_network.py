@@ -19,6 +19,9 @@ from policies.rules.network import (
     VPC,
     VPC_EGRESS_RULE,
     VPC_INGRESS_RULE,
+    WAF_ASSOCIATION,
+    WAF_LOGGING,
+    WEB_ACL,
     is_public_cidr,
 )
 from tests.policies.harness import (
@@ -538,3 +541,57 @@ def test_ports_arriving_as_floats_from_the_cli_are_read_as_ports():
         "ingress[0] allows tcp port 22, including admin/data ports 22 (SSH) from 0.0.0.0/0; only"
         " TCP 80/443 may be public"
     ]
+
+
+def test_internet_facing_alb_needs_a_waf_association():
+    rule = RULES["aws-elb-public-alb-behind-waf"]
+    edge = stack_resource(LB, "edge", {"arn": "arn:aws:elasticloadbalancing:alb/edge"})
+    inside = stack_resource(LB, "inside", {"internal": True})
+    network_lb = stack_resource(LB, "nlb", {"loadBalancerType": "network"})
+    message = (
+        "internet-facing application load balancer with no aws.wafv2.WebAclAssociation naming it"
+        " as resourceArn"
+    )
+    assert stack_violations(rule, [edge, inside, network_lb]) == [("edge", message)]
+    association = stack_resource(
+        WAF_ASSOCIATION, "edge-waf", {"resourceArn": "arn:aws:elasticloadbalancing:alb/edge"}
+    )
+    assert stack_violations(rule, [edge, inside, network_lb, association]) == []
+    by_dependency = stack_resource(WAF_ASSOCIATION, "w", {"resourceArn": UNKNOWN_STRING_VALUE})
+    by_dependency.property_dependencies = {"resourceArn": [edge]}
+    assert stack_violations(rule, [edge, by_dependency]) == []
+    elsewhere = stack_resource(WAF_ASSOCIATION, "w", {"resourceArn": "arn:aws:apigateway:x"})
+    assert stack_violations(rule, [edge, elsewhere]) == [("edge", message)]
+
+
+def test_load_balancer_access_logs():
+    rule = "aws-elb-enable-access-logs"
+    assert violations(rule, LB, {}) == ["accessLogs.enabled is not set"]
+    assert violations(rule, LB, {"accessLogs": {"enabled": True}}) == [
+        "accessLogs.bucket is not set"
+    ]
+    assert violations(rule, LB, {"accessLogs": {"enabled": True, "bucket": "alb-logs"}}) == []
+
+
+def test_load_balancer_deletion_protection():
+    rule = "aws-elb-enable-deletion-protection"
+    assert violations(rule, LB, {"enableDeletionProtection": False}) == [
+        "enableDeletionProtection is False"
+    ]
+    assert violations(rule, LB, {"enableDeletionProtection": True}) == []
+
+
+def test_web_acl_needs_a_logging_configuration():
+    rule = RULES["aws-wafv2-enable-logging"]
+    acl = stack_resource(WEB_ACL, "edge-waf", {"arn": "arn:aws:wafv2:acl/edge"})
+    assert stack_violations(rule, [acl]) == [
+        (
+            "edge-waf",
+            "no aws.wafv2.WebAclLoggingConfiguration names this web ACL as resourceArn: its blocks"
+            " and matches are not recorded",
+        )
+    ]
+    logging = stack_resource(
+        WAF_LOGGING, "edge-waf-logging", {"resourceArn": "arn:aws:wafv2:acl/edge"}
+    )
+    assert stack_violations(rule, [acl, logging]) == []

@@ -407,6 +407,17 @@ def test_log_group_needs_a_kms_key():
     assert resource_violations(storage.LOG_GROUP_KEY, log_group, {"kmsKeyId": Unknown()}) == []
 
 
+def test_log_group_needs_a_retention():
+    log_group = "aws:cloudwatch/logGroup:LogGroup"
+    rule = storage.LOG_GROUP_RETENTION
+    assert resource_violations(rule, log_group, {"kmsKeyId": KEY_ARN}) == [
+        "retentionInDays is None: the logs are kept (and billed) forever"
+    ]
+    assert resource_violations(rule, log_group, {"retentionInDays": 0}) != []
+    assert resource_violations(rule, log_group, {"retentionInDays": 30}) == []
+    assert resource_violations(rule, log_group, {"retentionInDays": Unknown()}) == []
+
+
 # ------------------------------------------------------------- a real program under mocks,
 # through the analyzer
 
@@ -510,6 +521,7 @@ def test_malformed_stack_resources_never_raise():
             storage.PUBLIC_POLICY,
             storage.DNS_COMPLIANT_NAME,
             storage.LOG_GROUP_KEY,
+            storage.LOG_GROUP_RETENTION,
         ):
             continue
         assert all(isinstance(message, str) for _, message in run_stack_rule(rule, odd))
