@@ -38,6 +38,9 @@ PULUMI_EKS_CLUSTER = "eks:index:Cluster"
 PULUMI_EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+OLDEST_SUPPORTED_EKS_VERSION = (1, 30)
+"""The oldest Kubernetes minor EKS still supports (standard or extended), as checkov 3.3's
+CKV_AWS_339 lists them; raise it as AWS retires versions."""
 
 MAX_IMDS_HOP_LIMIT = 1
 """One hop stops at the node: pods (one more network hop away) cannot borrow the node role; they use
@@ -347,6 +350,21 @@ def _public_repository_policy_findings(props: dict[str, Any], args: Any) -> Iter
         )
 
 
+def _eks_version_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    version = lookup(props, "version")
+    if version is None or is_unknown(version):
+        return  # EKS picks its current default version
+    parts = str(version).split(".")
+    try:
+        minor = (int(parts[0]), int(parts[1]))
+    except (IndexError, ValueError):
+        yield f"version is {version!r}: not a Kubernetes minor version such as '1.33'"
+        return
+    if minor < OLDEST_SUPPORTED_EKS_VERSION:
+        oldest = ".".join(map(str, OLDEST_SUPPORTED_EKS_VERSION))
+        yield f"version is {version!r}: EKS no longer supports Kubernetes before {oldest}"
+
+
 POLICIES: list = [
     resource_rule(
         name="aws-ec2-enforce-http-token-imds",
@@ -368,6 +386,7 @@ POLICIES: list = [
             " eks.ManagedNodeGroup."
         ),
         trivy_ids=["AVD-AWS-0028", "AVD-AWS-0130"],
+        checkov_ids=["CKV_AWS_79"],
         check=with_plain_props(_imds_findings),
     ),
     resource_rule(
@@ -384,6 +403,7 @@ POLICIES: list = [
             " aws.ec2.Instance/LaunchTemplate/LaunchConfiguration; give pods AWS access through"
             " IRSA."
         ),
+        checkov_ids=["CKV_AWS_341"],
         check=with_plain_props(_hop_limit_findings),
     ),
     resource_rule(
@@ -438,6 +458,7 @@ POLICIES: list = [
             " eks.Cluster; reach the internet through a NAT gateway."
         ),
         trivy_ids=["AVD-AWS-0009"],
+        checkov_ids=["CKV_AWS_88"],
         check=with_plain_props(_public_ip_findings),
     ),
     resource_rule(
@@ -458,6 +479,7 @@ POLICIES: list = [
             " Store with the instance role."
         ),
         trivy_ids=["AVD-AWS-0029", "AVD-AWS-0122", "AVD-AWS-0129"],
+        checkov_ids=["CKV_AWS_46"],
         check=with_plain_props(_user_data_secret_findings),
     ),
     resource_rule(
@@ -472,6 +494,7 @@ POLICIES: list = [
             " runners in the VPC)."
         ),
         trivy_ids=["AVD-AWS-0040"],
+        checkov_ids=["CKV_AWS_39"],
         check=with_plain_props(_public_endpoint_findings),
     ),
     resource_rule(
@@ -485,6 +508,7 @@ POLICIES: list = [
             " aws.eks.Cluster), or better `endpoint_public_access=False`."
         ),
         trivy_ids=["AVD-AWS-0041"],
+        checkov_ids=["CKV_AWS_38"],
         check=with_plain_props(_public_endpoint_cidr_findings),
     ),
     resource_rule(
@@ -498,6 +522,7 @@ POLICIES: list = [
             " ['secrets'], 'provider': {'key_arn': key.arn}}` on aws.eks.Cluster."
         ),
         trivy_ids=["AVD-AWS-0039"],
+        checkov_ids=["CKV_AWS_58"],
         check=with_plain_props(_secrets_encryption_findings),
     ),
     resource_rule(
@@ -511,6 +536,7 @@ POLICIES: list = [
             " 'scheduler']` on eks.Cluster or aws.eks.Cluster."
         ),
         trivy_ids=["AVD-AWS-0038"],
+        checkov_ids=["CKV_AWS_37"],
         check=with_plain_props(_control_plane_logging_findings),
     ),
     resource_rule(
@@ -526,6 +552,7 @@ POLICIES: list = [
             " `remote_access.source_security_group_ids` on aws.eks.NodeGroup /"
             " eks.ManagedNodeGroup."
         ),
+        checkov_ids=["CKV_AWS_100"],
         check=with_plain_props(_node_ssh_findings),
     ),
     resource_rule(
@@ -579,5 +606,18 @@ POLICIES: list = [
         trivy_ids=["AVD-AWS-0032"],
         checkov_ids=["CKV_AWS_32"],
         check=with_plain_props(_public_repository_policy_findings),
+    ),
+    resource_rule(
+        name="aws-eks-supported-version",
+        description="EKS clusters run a Kubernetes version EKS still supports.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[EKS_CLUSTER, PULUMI_EKS_CLUSTER],
+        remediation=(
+            "set `version` on eks.Cluster / aws.eks.Cluster to a supported minor (see"
+            " https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html)."
+        ),
+        checkov_ids=["CKV_AWS_339"],
+        check=with_plain_props(_eks_version_findings),
     ),
 ]

@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Severity
+from pulumi_policy import EnforcementLevel, Severity, StackValidationArgs
 
-from policies.rule import resource_rule
+from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
     as_list,
+    identities,
     is_aws_managed_key,
     is_true,
     is_unknown,
     lookup,
     must_be_true,
+    refers_to,
     shown,
     with_plain_props,
 )
@@ -26,6 +28,11 @@ RDS_GLOBAL_CLUSTER = "aws:rds/globalCluster:GlobalCluster"
 ELASTICACHE_REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 ELASTICACHE_CLUSTER = "aws:elasticache/cluster:Cluster"
 ELASTICACHE_SERVERLESS_CACHE = "aws:elasticache/serverlessCache:ServerlessCache"
+RDS_CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+MYSQL_ENGINES = frozenset({"mysql", "aurora-mysql", "aurora"})
+"""Engines whose `audit` log (the MariaDB audit plugin) is what an export must include."""
+POSTGRES_QUERY_LOG_PARAMETERS = ("log_statement", "log_min_duration_statement")
+"""Aurora PostgreSQL logs no statement unless these are set in the cluster parameter group."""
 
 MIN_BACKUP_RETENTION_DAYS = 2
 """Trivy's bar: AWS's default of 1 day leaves no margin to notice a bad change before its backup
@@ -115,11 +122,51 @@ def _iam_auth_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 
 def _log_export_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     exports = lookup(props, "enabledCloudwatchLogsExports")
-    if not is_unknown(exports) and not as_list(exports):
+    if is_unknown(exports):
+        return
+    if not as_list(exports):
         yield (
             f"enabledCloudwatchLogsExports is {shown(exports)}: the database's logs stay on the"
             " instances and age out"
         )
+    elif str(lookup(props, "engine")) in MYSQL_ENGINES and "audit" not in as_list(exports):
+        yield f"enabledCloudwatchLogsExports is {exports!r}: a MySQL engine's audit log is missing"
+
+
+def _minor_upgrade_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    upgrade = lookup(props, "autoMinorVersionUpgrade")
+    if upgrade is not None and not is_true(upgrade) and not is_unknown(upgrade):
+        yield f"autoMinorVersionUpgrade is {upgrade!r}: security patches wait for someone"
+
+
+def _copy_tags_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from must_be_true(props, "copyTagsToSnapshot")
+
+
+def _unlogged_postgres_clusters(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    groups = [r for r in args.resources if r.resource_type == RDS_CLUSTER_PARAMETER_GROUP]
+    for cluster in args.resources:
+        if cluster.resource_type != RDS_CLUSTER:
+            continue
+        if lookup(cluster.props, "engine") != "aurora-postgresql":
+            continue
+        field = "dbClusterParameterGroupName"
+        chosen = [g for g in groups if refers_to(cluster, field, g, identities(g, "name"))]
+        name = lookup(cluster.props, field)
+        if is_unknown(name) and not chosen:
+            continue  # a group only the deploy knows
+        parameters = [
+            lookup(parameter, "name")
+            for group in chosen
+            for parameter in as_list(lookup(group.props, "parameters"))
+        ]
+        missing = [p for p in POSTGRES_QUERY_LOG_PARAMETERS if p not in parameters]
+        if missing:
+            yield (
+                cluster,
+                f"the cluster parameter group {shown(name)} does not set {missing}: no statement"
+                " reaches the postgresql log",
+            )
 
 
 def _enhanced_monitoring_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -197,6 +244,7 @@ POLICIES: list = [
             " aws.rds.Cluster; `storage_encrypted=True` on aws.rds.GlobalCluster."
         ),
         trivy_ids=["AVD-AWS-0079"],
+        checkov_ids=["CKV_AWS_96", "CKV_AWS_140", "CKV_AWS_327"],
         check=with_plain_props(_cluster_storage_encryption_findings),
     ),
     resource_rule(
@@ -223,6 +271,7 @@ POLICIES: list = [
             "aws.rds.Cluster / aws.rds.Instance."
         ),
         trivy_ids=["AVD-AWS-0077"],
+        checkov_ids=["CKV_AWS_133"],
         check=with_plain_props(_backup_retention_findings),
     ),
     resource_rule(
@@ -238,6 +287,7 @@ POLICIES: list = [
             "(or aws.rds.Cluster with `db_cluster_instance_class`)."
         ),
         trivy_ids=["AVD-AWS-0133"],
+        checkov_ids=["CKV_AWS_353"],
         check=with_plain_props(_performance_insights_findings),
     ),
     resource_rule(
@@ -251,6 +301,7 @@ POLICIES: list = [
             "`performance_insights_enabled=True`."
         ),
         trivy_ids=["AVD-AWS-0078"],
+        checkov_ids=["CKV_AWS_354"],
         check=with_plain_props(_performance_insights_key_findings),
     ),
     resource_rule(
@@ -264,6 +315,7 @@ POLICIES: list = [
             " Cluster and place them in private subnets."
         ),
         trivy_ids=["AVD-AWS-0180"],
+        checkov_ids=["CKV_AWS_17"],
         check=with_plain_props(_public_access_findings),
     ),
     resource_rule(
@@ -276,6 +328,7 @@ POLICIES: list = [
             "set `iam_database_authentication_enabled=True` on aws.rds.Cluster / aws.rds.Instance."
         ),
         trivy_ids=["AVD-AWS-0176"],
+        checkov_ids=["CKV_AWS_162"],
         check=with_plain_props(_iam_auth_findings),
     ),
     resource_rule(
@@ -296,6 +349,7 @@ POLICIES: list = [
         resource_types=[RDS_CLUSTER],
         remediation="set `deletion_protection=True` on aws.rds.Cluster (at least in prod).",
         trivy_ids=["AVD-AWS-0343"],
+        checkov_ids=["CKV_AWS_139"],
         check=with_plain_props(_deletion_protection_findings),
     ),
     resource_rule(
@@ -309,6 +363,7 @@ POLICIES: list = [
             " aws.elasticache.ReplicationGroup."
         ),
         trivy_ids=["AVD-AWS-0045"],
+        checkov_ids=["CKV_AWS_29"],
         check=with_plain_props(_cache_at_rest_findings),
     ),
     resource_rule(
@@ -352,6 +407,7 @@ POLICIES: list = [
             " aws.elasticache.Cluster)."
         ),
         trivy_ids=["AVD-AWS-0051"],
+        checkov_ids=["CKV_AWS_30"],
         check=with_plain_props(_cache_in_transit_findings),
     ),
     resource_rule(
@@ -373,15 +429,17 @@ POLICIES: list = [
     ),
     resource_rule(
         name="aws-rds-cluster-export-logs",
-        description="RDS/Aurora clusters export their logs to CloudWatch Logs.",
+        description=(
+            "RDS/Aurora clusters export their logs to CloudWatch Logs (MySQL: the audit log too)."
+        ),
         severity=Severity.LOW,
         enforcement=EnforcementLevel.ADVISORY,
         resource_types=[RDS_CLUSTER],
         remediation=(
-            "set `enabled_cloudwatch_logs_exports=['postgresql']` (or the engine's log types) on"
-            " aws.rds.Cluster."
+            "set `enabled_cloudwatch_logs_exports=['postgresql']` (MySQL engines: include 'audit')"
+            " on aws.rds.Cluster."
         ),
-        checkov_ids=["CKV_AWS_324"],
+        checkov_ids=["CKV_AWS_324", "CKV_AWS_325"],
         check=with_plain_props(_log_export_findings),
     ),
     resource_rule(
@@ -409,5 +467,45 @@ POLICIES: list = [
         ),
         checkov_ids=["CKV2_AWS_50"],
         check=with_plain_props(_cache_multi_az_findings),
+    ),
+    resource_rule(
+        name="aws-rds-auto-minor-version-upgrade",
+        description="RDS instances and cluster instances take minor engine upgrades automatically.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_INSTANCE, RDS_CLUSTER_INSTANCE],
+        remediation=(
+            "leave `auto_minor_version_upgrade` unset or True on aws.rds.Instance /"
+            " aws.rds.ClusterInstance."
+        ),
+        checkov_ids=["CKV_AWS_226"],
+        check=with_plain_props(_minor_upgrade_findings),
+    ),
+    resource_rule(
+        name="aws-rds-copy-tags-to-snapshot",
+        description="RDS clusters copy their tags to snapshots.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_CLUSTER],
+        remediation="set `copy_tags_to_snapshot=True` on aws.rds.Cluster.",
+        checkov_ids=["CKV_AWS_313"],
+        check=with_plain_props(_copy_tags_findings),
+    ),
+    stack_rule(
+        name="aws-rds-postgres-query-logging",
+        description=(
+            "Aurora PostgreSQL clusters log statements: their parameter group sets log_statement"
+            " and log_min_duration_statement."
+        ),
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[RDS_CLUSTER, RDS_CLUSTER_PARAMETER_GROUP],
+        remediation=(
+            "give aws.rds.Cluster a `db_cluster_parameter_group_name` whose aws.rds."
+            "ClusterParameterGroup sets `log_statement` (e.g. 'ddl') and"
+            " `log_min_duration_statement` (ms)."
+        ),
+        checkov_ids=["CKV2_AWS_27"],
+        check=_unlogged_postgres_clusters,
     ),
 ]

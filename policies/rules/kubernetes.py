@@ -46,6 +46,21 @@ WORKLOAD_TYPES = tuple(POD_SPEC_PATHS)
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 REQUIRED_LIMITS = ("cpu", "memory")
+NAMESPACED_TYPES = (
+    *WORKLOAD_TYPES,
+    *HELM_TYPES,
+    NETWORK_POLICY,
+    "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Service",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    "kubernetes:networking.k8s.io/v1:Ingress",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+)
+"""The namespaced kinds a program registers (Helm releases by their `namespace`)."""
 
 Container = tuple[str, dict[str, Any]]
 """(label naming the container, its plain spec)."""
@@ -213,12 +228,23 @@ def _helm_values_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
 # --- network policies ---------------------------------------------------------------------------
 
 
+def _declared_namespace(props: Any, resource_type: str) -> Any:
+    if resource_type in HELM_TYPES:
+        return lookup(props, "namespace")
+    return lookup(props, "metadata", "namespace")
+
+
 def _namespace_of(resource: Any) -> Any:
-    if resource.resource_type in HELM_TYPES:
-        namespace = lookup(resource.props, "namespace")
-    else:
-        namespace = lookup(resource.props, "metadata", "namespace")
-    return namespace or DEFAULT_NAMESPACE
+    return _declared_namespace(resource.props, resource.resource_type) or DEFAULT_NAMESPACE
+
+
+def _default_namespace_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    namespace = _declared_namespace(props, args.resource_type)
+    if not is_unknown(namespace) and (namespace or DEFAULT_NAMESPACE) == DEFAULT_NAMESPACE:
+        yield (
+            f"the namespace is {namespace or 'not set'!r}: the resource lands in 'default', shared"
+            " with everything nobody placed"
+        )
 
 
 def _pod_labels(resource: Any) -> Any:
@@ -229,6 +255,8 @@ def _pod_labels(resource: Any) -> Any:
 def _requirement_holds(requirement: Any, labels: dict[str, Any]) -> bool:
     key, operator = lookup(requirement, "key"), lookup(requirement, "operator")
     values = as_list(lookup(requirement, "values"))
+    if not isinstance(key, str):
+        return False
     if operator == "In":
         return labels.get(key) in values
     if operator == "NotIn":
@@ -417,5 +445,18 @@ POLICIES: list = [
         ),
         checkov_ids=["CKV2_K8S_6"],
         check=_unselected_workloads,
+    ),
+    resource_rule(
+        name="k8s-no-default-namespace",
+        description="Kubernetes resources and Helm releases live in a namespace of their own.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=NAMESPACED_TYPES,
+        remediation=(
+            "set `metadata={'namespace': ...}` (or `namespace=` on a Helm release) to the"
+            " service's own namespace."
+        ),
+        checkov_ids=["CKV_K8S_21"],
+        check=with_plain_props(_default_namespace_findings),
     ),
 ]

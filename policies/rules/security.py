@@ -8,6 +8,7 @@ including `aws.iam.get_policy_document(...).json`.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,10 @@ TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
 QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
 SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"  # noqa: S105 -- a resource type
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"  # noqa: S105 -- a type
+WEB_IDENTITY_ACTION = "sts:assumerolewithwebidentity"
+WHOLE_ACCOUNT = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
+"""A trust Principal that lets every identity of the account assume the role."""
 RESOURCE_POLICY_FIELDS = {
     TOPIC: "policy",
     TOPIC_POLICY: "policy",
@@ -284,7 +289,14 @@ RESTRICTABLE_ACTIONS = resource_rule(
         " (e.g. `arn:aws:eks:<region>:<account>:nodegroup/<cluster>/<group>/*`); keep '*' only"
         " for actions listed in policies/rules/wildcard_only_actions.txt"
     ),
-    checkov_ids=["CKV_AWS_355"],
+    checkov_ids=[
+        "CKV_AWS_355",
+        "CKV_AWS_286",
+        "CKV_AWS_287",
+        "CKV_AWS_288",
+        "CKV_AWS_289",
+        "CKV_AWS_290",
+    ],
     check=with_plain_props(_restrictable_actions_on_everything),
 )
 
@@ -302,6 +314,7 @@ WILDCARD_POLICY = resource_rule(
         " never `*` or `service:*` with Resource `*`"
     ),
     trivy_ids=["AVD-AWS-0057"],
+    checkov_ids=["CKV_AWS_62", "CKV_AWS_63", "CKV2_AWS_40"],
     check=with_plain_props(_wildcard_grants),
 )
 
@@ -316,6 +329,7 @@ PASS_ROLE = resource_rule(
         "(and add an `iam:PassedToService` condition)"
     ),
     trivy_ids=["AVD-AWS-0342"],
+    checkov_ids=["CKV_AWS_286"],
     check=with_plain_props(_unrestricted_pass_role),
 )
 
@@ -358,6 +372,7 @@ ADMIN_ATTACHMENT = resource_rule(
         "set `policy_arn` (aws.iam.*PolicyAttachment) or `managed_policy_arns` (aws.iam.Role) to a "
         "least-privilege policy instead of an AWS managed admin policy"
     ),
+    checkov_ids=["CKV_AWS_274", "CKV2_AWS_56"],
     check=with_plain_props(_admin_attachments),
 )
 
@@ -600,6 +615,59 @@ def _key_without_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
         )
 
 
+def _disabled_key(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    enabled = props.get("isEnabled")
+    if enabled is not None and not is_unknown(enabled) and not is_true(enabled):
+        yield f"isEnabled is {enabled!r}: nothing can decrypt with the key"
+
+
+def _unpinned_web_identity_trust(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    """OIDC federation (EKS IRSA, GitHub Actions): without a `<provider>:sub` condition every
+    identity the provider issues tokens to may assume the role."""
+    document = iam_document(props.get("assumeRolePolicy"))
+    for index, statement in enumerate(statements(document)):
+        actions = {action.lower() for action in strings(statement.get("Action"))}
+        if (
+            str(statement.get("Effect", "")).lower() != "allow"
+            or WEB_IDENTITY_ACTION not in actions
+        ):
+            continue
+        if not any(key.endswith(":sub") for key in condition_keys(statement)):
+            yield (
+                f"assumeRolePolicy statement {statement.get('Sid') or index!r} lets any subject of"
+                " the identity provider assume the role (no ':sub' condition)"
+            )
+
+
+def _trusts_whole_account(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    for index, statement in enumerate(statements(iam_document(props.get("assumeRolePolicy")))):
+        principal = statement.get("Principal")
+        accounts = [
+            arn
+            for arn in strings(principal.get("AWS") if isinstance(principal, Mapping) else None)
+            if WHOLE_ACCOUNT.match(arn)
+        ]
+        narrowed = {"aws:principalarn", "aws:principaltag"} & {
+            key.split("/")[0] for key in condition_keys(statement)
+        }
+        if str(statement.get("Effect", "")).lower() == "allow" and accounts and not narrowed:
+            yield (
+                f"assumeRolePolicy statement {statement.get('Sid') or index!r} trusts every"
+                f" identity of account(s) {accounts}"
+            )
+
+
+def _secrets_without_rotation(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    secrets = [resource for resource in args.resources if resource.resource_type == SECRET]
+    rotations = [r for r in args.resources if r.resource_type == SECRET_ROTATION]
+    by_secret, undecided = attached(secrets, rotations, "secretId", identities)
+    if undecided:
+        return
+    for secret in secrets:
+        if not by_secret[secret.urn]:
+            yield secret, "no aws.secretsmanager.SecretRotation has this secret as its secretId"
+
+
 def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == SSM_PARAMETER:
         kind, key = props.get("type"), props.get("keyId")
@@ -648,6 +716,7 @@ KMS_ROTATION = resource_rule(
     resource_types=(KMS_KEY,),
     remediation="set `enable_key_rotation=True` on aws.kms.Key",
     trivy_ids=["AVD-AWS-0065"],
+    checkov_ids=["CKV_AWS_7"],
     check=with_plain_props(_key_without_rotation),
 )
 
@@ -665,6 +734,63 @@ KMS_KEY_POLICY = resource_rule(
     check=with_plain_props(_key_without_policy),
 )
 
+KMS_KEY_ENABLED = resource_rule(
+    name="aws-kms-key-enabled",
+    description="Customer managed KMS keys are enabled.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(KMS_KEY,),
+    remediation="leave `is_enabled` unset or True on aws.kms.Key (schedule deletion instead)",
+    checkov_ids=["CKV_AWS_227"],
+    check=with_plain_props(_disabled_key),
+)
+
+WEB_IDENTITY_SUBJECT = resource_rule(
+    name="aws-iam-web-identity-trust-pins-subject",
+    description=(
+        "Roles assumed with web identity (IRSA, GitHub Actions) name the subject they trust."
+    ),
+    severity=Severity.HIGH,
+    enforcement=ADVISORY,
+    resource_types=(ROLE,),
+    remediation=(
+        "add `Condition: {StringEquals: {'<provider>:sub': 'system:serviceaccount:<ns>:<name>',"
+        " '<provider>:aud': 'sts.amazonaws.com'}}` to the `assume_role_policy` of aws.iam.Role"
+    ),
+    checkov_ids=["CKV_AWS_393"],
+    check=with_plain_props(_unpinned_web_identity_trust),
+)
+
+ACCOUNT_TRUST = resource_rule(
+    name="aws-iam-role-trust-names-principals",
+    description=(
+        "Role trust policies name the roles or users that may assume them, not a whole account."
+    ),
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(ROLE,),
+    remediation=(
+        "name role ARNs as Principal in the `assume_role_policy` of aws.iam.Role, or keep the"
+        " account and add an `aws:PrincipalArn` condition"
+    ),
+    checkov_ids=["CKV_AWS_61"],
+    check=with_plain_props(_trusts_whole_account),
+)
+
+SECRET_ROTATION_RULE = stack_rule(
+    name="aws-secretsmanager-rotation",
+    description="Secrets Manager secrets rotate automatically.",
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(SECRET, SECRET_ROTATION),
+    remediation=(
+        "add an aws.secretsmanager.SecretRotation with `secret_id=secret.id`, a"
+        " `rotation_lambda_arn` and `rotation_rules={'automatically_after_days': 30}`"
+    ),
+    checkov_ids=["CKV2_AWS_57"],
+    check=_secrets_without_rotation,
+)
+
 SECRET_CUSTOMER_KEY = resource_rule(
     name="aws-ssm-secret-use-customer-key",
     description=(
@@ -679,6 +805,7 @@ SECRET_CUSTOMER_KEY = resource_rule(
         " customer managed aws.kms.Key"
     ),
     trivy_ids=["AVD-AWS-0098"],
+    checkov_ids=["CKV_AWS_149"],
     check=with_plain_props(_secret_without_customer_key),
 )
 
@@ -696,5 +823,9 @@ POLICIES: list = [
     PUBLIC_RESOURCE_POLICY,
     KMS_ROTATION,
     KMS_KEY_POLICY,
+    KMS_KEY_ENABLED,
+    WEB_IDENTITY_SUBJECT,
+    ACCOUNT_TRUST,
+    SECRET_ROTATION_RULE,
     SECRET_CUSTOMER_KEY,
 ]

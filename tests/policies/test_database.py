@@ -12,7 +12,7 @@ from policies.rules.database import (
     RDS_GLOBAL_CLUSTER,
     RDS_INSTANCE,
 )
-from tests.policies.harness import resource_violations
+from tests.policies.harness import resource_violations, stack_resource, stack_violations
 from tests.policies.malformed import messages_for_malformed
 
 RULES = {policy.name: policy for policy in database.POLICIES}
@@ -317,3 +317,60 @@ def test_cache_fails_over_across_zones():
         "automaticFailoverEnabled is not set"
     ]
     assert violations(rule, group, {"multiAzEnabled": True, "automaticFailoverEnabled": True}) == []
+
+
+def test_mysql_clusters_export_their_audit_log():
+    rule = "aws-rds-cluster-export-logs"
+    mysql = {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["error"]}
+    assert violations(rule, RDS_CLUSTER, mysql) == [
+        "enabledCloudwatchLogsExports is ['error']: a MySQL engine's audit log is missing"
+    ]
+    assert violations(rule, RDS_CLUSTER, {**mysql, "enabledCloudwatchLogsExports": ["audit"]}) == []
+
+
+@pytest.mark.parametrize("resource_type", [RDS_INSTANCE, RDS_CLUSTER_INSTANCE])
+def test_minor_upgrades_are_automatic(resource_type):
+    rule = "aws-rds-auto-minor-version-upgrade"
+    assert violations(rule, resource_type, {"autoMinorVersionUpgrade": False}) == [
+        "autoMinorVersionUpgrade is False: security patches wait for someone"
+    ]
+    assert violations(rule, resource_type, {}) == []  # AWS's default is True
+
+
+def test_cluster_copies_tags_to_snapshots():
+    rule = "aws-rds-copy-tags-to-snapshot"
+    assert violations(rule, RDS_CLUSTER, {}) == ["copyTagsToSnapshot is not set"]
+    assert violations(rule, RDS_CLUSTER, {"copyTagsToSnapshot": True}) == []
+
+
+def test_postgres_clusters_log_statements():
+    rule = RULES["aws-rds-postgres-query-logging"]
+    params = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+    cluster = stack_resource(
+        RDS_CLUSTER,
+        "aurora",
+        {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "aurora-params-id"},
+    )
+    tls_only = stack_resource(
+        params, "aurora-params", {"parameters": [{"name": "rds.force_ssl", "value": "1"}]}
+    )
+    assert stack_violations(rule, [cluster, tls_only]) == [
+        (
+            "aurora",
+            "the cluster parameter group 'aurora-params-id' does not set ['log_statement',"
+            " 'log_min_duration_statement']: no statement reaches the postgresql log",
+        )
+    ]
+    logged = stack_resource(
+        params,
+        "aurora-params",
+        {
+            "parameters": [
+                {"name": "log_statement", "value": "ddl"},
+                {"name": "log_min_duration_statement", "value": "500"},
+            ]
+        },
+    )
+    assert stack_violations(rule, [cluster, logged]) == []
+    mysql = stack_resource(RDS_CLUSTER, "m", {"engine": "aurora-mysql"})
+    assert stack_violations(rule, [mysql]) == []

@@ -31,7 +31,8 @@ RULES = {policy.name: policy for policy in kubernetes.POLICIES}
 WORKLOAD_RULES = [
     name
     for name, rule in RULES.items()
-    if name != "k8s-helm-values-no-insecure-settings" and isinstance(rule, ResourceValidationPolicy)
+    if name not in ("k8s-helm-values-no-insecure-settings", "k8s-no-default-namespace")
+    and isinstance(rule, ResourceValidationPolicy)
 ]
 
 HARDENED_POD_SPEC = {
@@ -362,3 +363,19 @@ def test_helm_release_counts_its_network_policy_value():
     )
     assert stack_violations(rule, [enabled]) == []
     assert stack_violations(rule, [release, _network_policy("ticketing", {})]) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "placed"),
+    [
+        ("kubernetes:core/v1:Secret", {"metadata": {"namespace": "ticketing"}}),
+        (HELM_RELEASE, {"namespace": "ticketing"}),
+    ],
+)
+def test_resources_live_in_their_own_namespace(resource_type, placed):
+    rule = "k8s-no-default-namespace"
+    assert violations(rule, resource_type, {}) == [
+        "the namespace is 'not set': the resource lands in 'default', shared with everything"
+        " nobody placed"
+    ]
+    assert violations(rule, resource_type, placed) == []

@@ -525,3 +525,67 @@ def test_wildcard_only_actions_come_from_the_generated_list():
     assert "ec2:describeinstances" in security.WILDCARD_ONLY_ACTIONS
     assert "s3:getobject" not in security.WILDCARD_ONLY_ACTIONS
     assert "s3" in security.KNOWN_SERVICES
+
+
+def test_kms_key_is_enabled():
+    rule = security.KMS_KEY_ENABLED
+    key = "aws:kms/key:Key"
+    assert resource_violations(rule, key, {"isEnabled": False}) == [
+        "isEnabled is False: nothing can decrypt with the key"
+    ]
+    assert resource_violations(rule, key, {}) == []
+
+
+def web_identity(**conditions) -> dict:
+    return {
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.example/id/X"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        **({"Condition": {"StringEquals": conditions}} if conditions else {}),
+    }
+
+
+def test_web_identity_trust_names_the_subject():
+    rule = security.WEB_IDENTITY_SUBJECT
+    audience_only = web_identity(**{"oidc.eks.example/id/X:aud": "sts.amazonaws.com"})
+    assert resource_violations(rule, ROLE, {"assumeRolePolicy": document(audience_only)}) == [
+        "assumeRolePolicy statement 0 lets any subject of the identity provider assume the role"
+        " (no ':sub' condition)"
+    ]
+    pinned = web_identity(**{"oidc.eks.example/id/X:sub": "system:serviceaccount:ticketing:app"})
+    assert resource_violations(rule, ROLE, {"assumeRolePolicy": document(pinned)}) == []
+
+
+def test_role_trust_names_principals_not_accounts():
+    rule = security.ACCOUNT_TRUST
+    account = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "sts:AssumeRole",
+    }
+    assert resource_violations(rule, ROLE, {"assumeRolePolicy": document(account)}) == [
+        "assumeRolePolicy statement 0 trusts every identity of account(s)"
+        " ['arn:aws:iam::123456789012:root']"
+    ]
+    narrowed = {
+        **account,
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ops"}},
+    }
+    named = {**account, "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"}}
+    service = {**account, "Principal": {"Service": "ec2.amazonaws.com"}}
+    assert (
+        resource_violations(rule, ROLE, {"assumeRolePolicy": document(narrowed, named, service)})
+        == []
+    )
+
+
+def test_secrets_rotate():
+    rule = security.SECRET_ROTATION_RULE
+    secret = stack_resource("aws:secretsmanager/secret:Secret", "app", {"arn": "arn:secret:app"})
+    assert stack_violations(rule, [secret]) == [
+        ("app", "no aws.secretsmanager.SecretRotation has this secret as its secretId")
+    ]
+    rotation = stack_resource(
+        "aws:secretsmanager/secretRotation:SecretRotation", "r", {"secretId": "arn:secret:app"}
+    )
+    assert stack_violations(rule, [secret, rotation]) == []
