@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate lint format test demo bench clean doctor
+.PHONY: install system-deps preview gate lint format test demo bench clean doctor coverage-checkov
 
 install: $(STAMP)
 
@@ -55,6 +55,22 @@ gate-wheel: install
 	rm -rf policies/build policies/*.egg-info
 	$(PYTHON) -m pip wheel --quiet --no-deps ./policies -w build/dist
 	rm -rf policies/build policies/*.egg-info
+
+# checkov is a development tool: its own venv under build/, never the program's or pack's
+# requirements. Rewrites policies/coverage/checkov.tsv from checkov's registry (keeping its
+# decisions) and policies/rules/wildcard_only_actions.txt from checkov's IAM data.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := build/checkov-venv
+
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	touch $@
+
+coverage-checkov: install $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+	$(CHECKOV_VENV)/bin/python policies/coverage/checkov_registry.py > build/checkov-checks.json
+	$(CHECKOV_VENV)/bin/python policies/coverage/wildcard_only_actions.py > policies/rules/wildcard_only_actions.txt
+	$(PYTHON) -m policies.coverage.build_table build/checkov-checks.json
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -20,6 +20,7 @@ network = Network(f"{prefix}-network", config.network, config.region, config.tag
 edge = Edge(
     f"{prefix}-edge",
     config.edge,
+    config.region,
     network.vpc_id,
     network.cidr,
     network.public_subnet_ids,
@@ -83,6 +84,7 @@ services = Services(
     config.edge.public_hostname,
     edge.certificate_arn,
     edge.web_acl.arn,
+    network.cidr,
     config.tags("services"),
     prerequisites=[cluster.load_balancer_controller, *database.instances],
 )

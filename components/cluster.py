@@ -72,8 +72,9 @@ CLUSTER_AUTOSCALER_READS = (
     "ec2:DescribeInstanceTypes",
     "ec2:DescribeLaunchTemplateVersions",
     "ec2:GetInstanceTypesFromInstanceRequirements",
-    "eks:DescribeNodegroup",
 )
+# Scoped to our node groups' ARNs: the one autoscaler read that takes a resource.
+CLUSTER_AUTOSCALER_SCOPED_READS = ("eks:DescribeNodegroup",)
 
 
 def _policy(statements: list[dict[str, Any]]) -> str:
@@ -106,9 +107,18 @@ def cluster_autoscaler_policy(
         f"arn:aws:autoscaling:{region}:{account_id}:autoScalingGroup:*:autoScalingGroupName/eks-{name}-*"
         for name in node_group_names
     ]
+    node_groups = [
+        f"arn:aws:eks:{region}:{account_id}:nodegroup/{cluster_name}/{name}/*"
+        for name in node_group_names
+    ]
     return _policy(
         [
             {"Effect": "Allow", "Action": list(CLUSTER_AUTOSCALER_READS), "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": list(CLUSTER_AUTOSCALER_SCOPED_READS),
+                "Resource": node_groups,
+            },
             {
                 "Effect": "Allow",
                 "Action": [
@@ -180,6 +190,8 @@ class Cluster(pulumi.ComponentResource):
             encryption_config_key_arn=self.key.arn,
             enabled_cluster_log_types=list(CLUSTER_LOG_TYPES),
             create_oidc_provider=True,
+            # The VPC CNI's network policy agent enforces the chart's NetworkPolicy.
+            vpc_cni_options=eks.VpcCniOptionsArgs(enable_network_policy=True),
             skip_default_node_group=True,
             skip_default_security_groups=True,
             authentication_mode=eks.AuthenticationMode.API,

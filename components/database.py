@@ -96,6 +96,8 @@ class Database(pulumi.ComponentResource):
             parameters=[
                 {"name": "rds.force_ssl", "value": "1"},
                 {"name": "log_min_duration_statement", "value": "500"},
+                # Every schema change in the exported postgresql log: a cheap audit trail.
+                {"name": "log_statement", "value": "ddl"},
             ],
             tags=tags,
             opts=child,

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from components.buckets import LogBucket, Writer
 from components.config import EdgeConfig
+from components.kms import encryption_key
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 HEALTH_CHECK_PATH = "/readyz"
@@ -26,6 +27,10 @@ APP_PORT = 8000  # the chart's containerPort
 # The pods serve HTTPS too (the chart's `tls`), so no hop carries plain HTTP; the ALB does not
 # validate target certificates, which lets the chart generate a self-signed one.
 TARGET_PROTOCOL = "HTTPS"
+# WAF delivers to CloudWatch Logs only into groups whose name starts with this.
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+# Bearer tokens are credentials: WAF logs never carry them.
+WAF_REDACTED_HEADERS = ("authorization", "cookie")
 
 
 def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
@@ -75,6 +80,7 @@ class Edge(pulumi.ComponentResource):
         self,
         name: str,
         config: EdgeConfig,
+        region: str,
         vpc_id: pulumi.Input[str],
         vpc_cidr: str,
         public_subnet_ids: Sequence[pulumi.Input[str]],
@@ -144,6 +150,7 @@ class Edge(pulumi.ComponentResource):
             web_acl_arn=self.web_acl.arn,
             opts=child,
         )
+        self._waf_logging(region, config.access_log_retention_days)
         self.dns_name = self.alb.dns_name
         self.zone_id = self.alb.zone_id
         # The region's own name (on the certificate) for on-call and drills; the public name only
@@ -176,6 +183,34 @@ class Edge(pulumi.ComponentResource):
                 "certificateArn": self.certificate_arn,
                 "webAclArn": self.web_acl.arn,
             }
+        )
+
+    def _waf_logging(self, region: str, retention_days: int) -> None:
+        """Every request WAF sees (with the verdict) in a CMK-encrypted log group."""
+        child = pulumi.ResourceOptions(parent=self)
+        key = encryption_key(
+            f"{self._name}-waf-logs",
+            "WAF request logs",
+            self,
+            self._tags,
+            service_principals=[f"logs.{region}.amazonaws.com"],
+        )
+        log_group = aws.cloudwatch.LogGroup(
+            f"{self._name}-waf-logs",
+            name=f"{WAF_LOG_GROUP_PREFIX}{self._name}",
+            retention_in_days=retention_days,
+            kms_key_id=key.arn,
+            tags=self._tags,
+            opts=child,
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{self._name}-waf-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[log_group.arn],
+            redacted_fields=[
+                {"single_header": {"name": header}} for header in WAF_REDACTED_HEADERS
+            ],
+            opts=child,
         )
 
     def _certificate(self, config: EdgeConfig, owns_public_validation: bool) -> pulumi.Output[str]:

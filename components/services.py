@@ -64,6 +64,7 @@ def chart_values(
     hostname: str,
     certificate_arn: Any,
     waf_acl_arn: Any,
+    vpc_cidr: str,
 ) -> dict[str, Any]:
     """The values contract with app/chart, nothing more."""
     return {
@@ -100,6 +101,8 @@ def chart_values(
             "certificateArn": certificate_arn,
             "wafAclArn": waf_acl_arn,
         },
+        # The ALB, Redis and PostgreSQL all live in the VPC: the pods talk to nothing else.
+        "networkPolicy": {"enabled": True, "vpcCidrs": [vpc_cidr]},
     }
 
 
@@ -117,6 +120,7 @@ class Services(pulumi.ComponentResource):
         hostname: str,
         certificate_arn: pulumi.Input[str],
         waf_acl_arn: pulumi.Input[str],
+        vpc_cidr: str,
         tags: Mapping[str, str],
         prerequisites: Sequence[pulumi.Resource] = (),
         opts: pulumi.ResourceOptions | None = None,
@@ -192,6 +196,7 @@ class Services(pulumi.ComponentResource):
                 hostname,
                 certificate_arn,
                 waf_acl_arn,
+                vpc_cidr,
             ),
             atomic=True,
             timeout=600,

@@ -1,9 +1,11 @@
 """How a rule is declared: one concern, one stable name, its severity, default enforcement,
-the resource types it reads, the exact argument to change, and the Trivy checks it covers.
+the resource types it reads, the exact argument to change, and the Trivy and checkov checks it
+covers.
 
 Rules are plain pulumi-policy policies, so the real CLI (`pulumi preview --policy-pack
 policies`) and the offline gate run the very same objects. The wrapper here adds what every
-rule shares: the resource-type filter, exemptions from policy config, and the Trivy IDs.
+rule shares: the resource-type filter, exemptions from policy config, and the Trivy and checkov
+IDs (carried as tags, so GetAnalyzerInfo reports them).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    Policy,
     PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
@@ -25,6 +28,7 @@ from pulumi_policy import (
 )
 
 TRIVY_TAG_PREFIX = "trivy:"
+CHECKOV_TAG_PREFIX = "checkov:"
 
 ResourceCheck = Callable[[Mapping[str, Any], ResourceValidationArgs], Iterable[str]]
 """Given a resource's inputs, yields one message per problem found (nothing when compliant)."""
@@ -102,6 +106,16 @@ def _report_unless_exempt(
         report(message)
 
 
+def _tags(
+    trivy_ids: Iterable[str], checkov_ids: Iterable[str], resource_types: Iterable[str]
+) -> list[str]:
+    return (
+        [f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids]
+        + [f"{CHECKOV_TAG_PREFIX}{checkov_id}" for checkov_id in checkov_ids]
+        + [f"type:{t}" for t in sorted(resource_types)]
+    )
+
+
 def resource_rule(
     *,
     name: str,
@@ -112,6 +126,7 @@ def resource_rule(
     remediation: str,
     check: ResourceCheck,
     trivy_ids: Iterable[str] = (),
+    checkov_ids: Iterable[str] = (),
     today: Callable[[], dt.date] = dt.date.today,
 ) -> ResourceValidationPolicy:
     types = frozenset(resource_types)
@@ -137,8 +152,7 @@ def resource_rule(
         severity=severity,
         config_schema=EXEMPTIONS_SCHEMA,
         remediation_steps=remediation,
-        tags=[f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids]
-        + [f"type:{t}" for t in sorted(types)],
+        tags=_tags(trivy_ids, checkov_ids, types),
     )
 
 
@@ -152,6 +166,7 @@ def stack_rule(
     check: StackCheck,
     resource_types: Iterable[str] = (),
     trivy_ids: Iterable[str] = (),
+    checkov_ids: Iterable[str] = (),
     today: Callable[[], dt.date] = dt.date.today,
 ) -> StackValidationPolicy:
     """A rule that must see several resources at once (S3 settings split over resources, Route53
@@ -178,14 +193,17 @@ def stack_rule(
         severity=severity,
         config_schema=EXEMPTIONS_SCHEMA,
         remediation_steps=remediation,
-        tags=[f"{TRIVY_TAG_PREFIX}{trivy_id}" for trivy_id in trivy_ids]
-        + [f"type:{t}" for t in sorted(resource_types)],
+        tags=_tags(trivy_ids, checkov_ids, resource_types),
     )
 
 
-def trivy_ids_of(policy: ResourceValidationPolicy | StackValidationPolicy) -> list[str]:
-    return [
-        tag[len(TRIVY_TAG_PREFIX) :]
-        for tag in policy.tags or []
-        if tag.startswith(TRIVY_TAG_PREFIX)
-    ]
+def _ids_of(policy: Policy, prefix: str) -> list[str]:
+    return [tag[len(prefix) :] for tag in policy.tags or [] if tag.startswith(prefix)]
+
+
+def trivy_ids_of(policy: Policy) -> list[str]:
+    return _ids_of(policy, TRIVY_TAG_PREFIX)
+
+
+def checkov_ids_of(policy: Policy) -> list[str]:
+    return _ids_of(policy, CHECKOV_TAG_PREFIX)

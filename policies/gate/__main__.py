@@ -19,7 +19,14 @@ from pulumi_policy import Policy
 
 from policies.gate import plan as offline_plan
 from policies.gate.analyze import Analysis, PackAnalyzer, PackError
-from policies.gate.coverage import coverage, resource_config_checks, trivy_table
+from policies.gate.coverage import (
+    checkov_coverage,
+    checkov_table,
+    coverage,
+    read_checkov_table,
+    resource_config_checks,
+    trivy_table,
+)
 from policies.gate.deployment import DeploymentError, deployment_checks
 from policies.gate.pack import PACK_DIR
 from policies.gate.policy_config import PolicyConfigError, load_policy_config
@@ -72,7 +79,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--list-rules",
         action="store_true",
-        help="list every rule with its severity, enforcement and Trivy IDs, then exit",
+        help="list every rule with its severity, enforcement, Trivy and checkov IDs, then exit",
     )
     return parser.parse_args(argv)
 
@@ -112,7 +119,9 @@ def _run(arguments: argparse.Namespace) -> ProgramRun:
 def _list_rules(analyzer: PackAnalyzer) -> None:
     table = trivy_table(REPO_ROOT)
     found = coverage(analyzer.rules, resource_config_checks(table)) if table else None
-    print_rules(console_for(sys.stdout), analyzer.rules, analyzer.settings, found)
+    checkov = checkov_table(REPO_ROOT)
+    checkov_found = checkov_coverage(read_checkov_table(checkov)) if checkov else None
+    print_rules(console_for(sys.stdout), analyzer.rules, analyzer.settings, found, checkov_found)
 
 
 def _print(

@@ -22,7 +22,7 @@ from policies.gate.pack import PACK_ENFORCEMENT, PACK_NAME, pack_version
 from policies.gate.policy_config import RuleDefaults, RuleSettings, reconcile
 from policies.gate.providers import provider_of
 from policies.program_runner import RegisteredResource
-from policies.rule import TRIVY_TAG_PREFIX
+from policies.rule import CHECKOV_TAG_PREFIX, TRIVY_TAG_PREFIX
 
 TYPE_TAG_PREFIX = "type:"
 SEVERITIES = ("critical", "high", "medium", "low", "unspecified")
@@ -46,6 +46,7 @@ class RuleInfo:
     resource_types: tuple[str, ...]
     trivy_ids: tuple[str, ...]
     config_schema: dict[str, Any]
+    checkov_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def _rule_info(info: analyzer_pb2.PolicyInfo) -> RuleInfo:
         resource_types=_tagged(info.tags, TYPE_TAG_PREFIX),
         trivy_ids=_tagged(info.tags, TRIVY_TAG_PREFIX),
         config_schema=json_format.MessageToDict(info.configSchema.properties),
+        checkov_ids=_tagged(info.tags, CHECKOV_TAG_PREFIX),
     )
 
 

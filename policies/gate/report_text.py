@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from policies.gate.analyze import SEVERITIES, Analysis, RuleInfo, Undecided, Violation
-from policies.gate.coverage import Coverage
+from policies.gate.coverage import CheckovCoverage, Coverage
 from policies.gate.plan import ComponentGroup, PlannedResource, compact
 from policies.gate.policy_config import RuleSettings
 from policies.program_runner import ProgramRun
@@ -208,14 +208,18 @@ def print_rules(
     rules: list[RuleInfo],
     settings: Mapping[str, RuleSettings],
     coverage: Coverage | None,
+    checkov: CheckovCoverage | None = None,
 ) -> None:
-    """Every rule with its effective enforcement (defaults, then the policy config)."""
+    """Every rule with its effective enforcement (defaults, then the policy config), then Trivy
+    and checkov coverage."""
     table = Table(
-        "rule",
+        # Rule names are what people grep for: never cut; the ID columns wrap instead.
+        Column("rule", no_wrap=True, min_width=max((len(rule.name) for rule in rules), default=4)),
         "severity",
         "enforcement",
         "kind",
         "trivy",
+        "checkov",
         title=f"{len(rules)} rules",
         title_justify="left",
     )
@@ -227,8 +231,14 @@ def print_rules(
             Text(enforcement, style=ENFORCEMENT_STYLE.get(enforcement, "")),
             rule.kind,
             Text(", ".join(rule.trivy_ids) or "-"),
+            Text(", ".join(rule.checkov_ids) or "-"),
         )
     console.print(table)
+    _print_trivy_coverage(console, coverage)
+    _print_checkov_coverage(console, checkov)
+
+
+def _print_trivy_coverage(console: Console, coverage: Coverage | None) -> None:
     if coverage is None:
         console.print(Text("Trivy coverage: unknown (reference table not found)", style="yellow"))
         return
@@ -242,3 +252,21 @@ def print_rules(
                 style="yellow",
             )
         )
+
+
+def _print_checkov_coverage(console: Console, checkov: CheckovCoverage | None) -> None:
+    if checkov is None:
+        console.print(Text("checkov coverage: unknown (policies/coverage/checkov.tsv not found)"))
+        return
+    percent = 100 * len(checkov.covered) / checkov.total if checkov.total else 100.0
+    console.print(
+        Text(
+            f"checkov coverage: {len(checkov.covered)}/{checkov.total} checks covered"
+            f" ({percent:.0f}%), {len(checkov.rejected)} rejected with a reason,"
+            f" {len(checkov.undecided)} undecided"
+        )
+    )
+    for row in checkov.rejected:
+        console.print(Text(f"  rejected: {row.id} {row.name}: {row.reason}", style="dim"))
+    for row in checkov.undecided:
+        console.print(Text(f"  undecided: {row.id} {row.name}", style="yellow"))

@@ -2,6 +2,8 @@
 offline gate both take the list from here."""
 
 from policies.rules import (
+    alerting,
+    certificates,
     compute,
     database,
     kubernetes,
@@ -23,4 +25,6 @@ ALL_POLICIES = [
     *kubernetes.POLICIES,
     *routing.POLICIES,
     *tagging.POLICIES,
+    *certificates.POLICIES,
+    *alerting.POLICIES,
 ]

@@ -17,13 +17,12 @@ from policies.rules.values import (
     as_mapping,
     iam_document,
     is_aws_managed_key,
-    is_public_principal,
     is_true,
     is_unknown,
     lookup,
     must_be_true,
+    public_grants,
     shown,
-    statements,
     strings,
     whole_number,
     with_plain_props,
@@ -39,6 +38,9 @@ PULUMI_EKS_CLUSTER = "eks:index:Cluster"
 PULUMI_EKS_MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup"
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+OLDEST_SUPPORTED_EKS_VERSION = (1, 30)
+"""The oldest Kubernetes minor EKS still supports (standard or extended), as checkov 3.3's
+CKV_AWS_339 lists them; raise it as AWS retires versions."""
 
 MAX_IMDS_HOP_LIMIT = 1
 """One hop stops at the node: pods (one more network hop away) cannot borrow the node role; they use
@@ -341,16 +343,26 @@ def _ecr_customer_key_findings(props: dict[str, Any], args: Any) -> Iterator[str
 
 
 def _public_repository_policy_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
-    for statement in statements(iam_document(lookup(props, "policy"))):
-        if (
-            statement.get("Effect") == "Allow"
-            and is_public_principal(statement.get("Principal"))
-            and not statement.get("Condition")
-        ):
-            yield (
-                f"statement {statement.get('Sid') or '(no Sid)'} allows"
-                f" {strings(statement.get('Action'))} to Principal '*' without a Condition"
-            )
+    for statement in public_grants(iam_document(lookup(props, "policy"))):
+        yield (
+            f"statement {statement.get('Sid') or '(no Sid)'} allows"
+            f" {strings(statement.get('Action'))} to Principal '*' without a Condition"
+        )
+
+
+def _eks_version_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    version = lookup(props, "version")
+    if version is None or is_unknown(version):
+        return  # EKS picks its current default version
+    parts = str(version).split(".")
+    try:
+        minor = (int(parts[0]), int(parts[1]))
+    except (IndexError, ValueError):
+        yield f"version is {version!r}: not a Kubernetes minor version such as '1.33'"
+        return
+    if minor < OLDEST_SUPPORTED_EKS_VERSION:
+        oldest = ".".join(map(str, OLDEST_SUPPORTED_EKS_VERSION))
+        yield f"version is {version!r}: EKS no longer supports Kubernetes before {oldest}"
 
 
 POLICIES: list[Policy] = [
@@ -374,6 +386,7 @@ POLICIES: list[Policy] = [
             " eks.ManagedNodeGroup."
         ),
         trivy_ids=["AVD-AWS-0028", "AVD-AWS-0130"],
+        checkov_ids=["CKV_AWS_79"],
         check=with_plain_props(_imds_findings),
     ),
     resource_rule(
@@ -390,6 +403,7 @@ POLICIES: list[Policy] = [
             " aws.ec2.Instance/LaunchTemplate/LaunchConfiguration; give pods AWS access through"
             " IRSA."
         ),
+        checkov_ids=["CKV_AWS_341"],
         check=with_plain_props(_hop_limit_findings),
     ),
     resource_rule(
@@ -444,6 +458,7 @@ POLICIES: list[Policy] = [
             " eks.Cluster; reach the internet through a NAT gateway."
         ),
         trivy_ids=["AVD-AWS-0009"],
+        checkov_ids=["CKV_AWS_88"],
         check=with_plain_props(_public_ip_findings),
     ),
     resource_rule(
@@ -464,6 +479,7 @@ POLICIES: list[Policy] = [
             " Store with the instance role."
         ),
         trivy_ids=["AVD-AWS-0029", "AVD-AWS-0122", "AVD-AWS-0129"],
+        checkov_ids=["CKV_AWS_46"],
         check=with_plain_props(_user_data_secret_findings),
     ),
     resource_rule(
@@ -478,6 +494,7 @@ POLICIES: list[Policy] = [
             " runners in the VPC)."
         ),
         trivy_ids=["AVD-AWS-0040"],
+        checkov_ids=["CKV_AWS_39"],
         check=with_plain_props(_public_endpoint_findings),
     ),
     resource_rule(
@@ -491,6 +508,7 @@ POLICIES: list[Policy] = [
             " aws.eks.Cluster), or better `endpoint_public_access=False`."
         ),
         trivy_ids=["AVD-AWS-0041"],
+        checkov_ids=["CKV_AWS_38"],
         check=with_plain_props(_public_endpoint_cidr_findings),
     ),
     resource_rule(
@@ -504,6 +522,7 @@ POLICIES: list[Policy] = [
             " ['secrets'], 'provider': {'key_arn': key.arn}}` on aws.eks.Cluster."
         ),
         trivy_ids=["AVD-AWS-0039"],
+        checkov_ids=["CKV_AWS_58"],
         check=with_plain_props(_secrets_encryption_findings),
     ),
     resource_rule(
@@ -517,6 +536,7 @@ POLICIES: list[Policy] = [
             " 'scheduler']` on eks.Cluster or aws.eks.Cluster."
         ),
         trivy_ids=["AVD-AWS-0038"],
+        checkov_ids=["CKV_AWS_37"],
         check=with_plain_props(_control_plane_logging_findings),
     ),
     resource_rule(
@@ -532,6 +552,7 @@ POLICIES: list[Policy] = [
             " `remote_access.source_security_group_ids` on aws.eks.NodeGroup /"
             " eks.ManagedNodeGroup."
         ),
+        checkov_ids=["CKV_AWS_100"],
         check=with_plain_props(_node_ssh_findings),
     ),
     resource_rule(
@@ -571,7 +592,10 @@ POLICIES: list[Policy] = [
     ),
     resource_rule(
         name="aws-ecr-no-public-access",
-        description="ECR repository policies grant nothing to Principal '*' without a Condition.",
+        description=(
+            "ECR repository policies grant nothing to Principal '*' without a Condition that"
+            " narrows who."
+        ),
         severity=Severity.HIGH,
         enforcement=EnforcementLevel.MANDATORY,
         resource_types=[ECR_REPOSITORY_POLICY],
@@ -580,6 +604,20 @@ POLICIES: list[Policy] = [
             " add a Condition such as `aws:PrincipalOrgID`."
         ),
         trivy_ids=["AVD-AWS-0032"],
+        checkov_ids=["CKV_AWS_32"],
         check=with_plain_props(_public_repository_policy_findings),
+    ),
+    resource_rule(
+        name="aws-eks-supported-version",
+        description="EKS clusters run a Kubernetes version EKS still supports.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[EKS_CLUSTER, PULUMI_EKS_CLUSTER],
+        remediation=(
+            "set `version` on eks.Cluster / aws.eks.Cluster to a supported minor (see"
+            " https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html)."
+        ),
+        checkov_ids=["CKV_AWS_339"],
+        check=with_plain_props(_eks_version_findings),
     ),
 ]

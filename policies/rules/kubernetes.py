@@ -1,15 +1,16 @@
 """Kubernetes workload rules for resources pulumi-kubernetes registers (Deployment, StatefulSet,
-DaemonSet, ReplicaSet, Job, CronJob, Pod), and a values check for Helm releases/charts, whose
-rendered manifests a preview does not show."""
+DaemonSet, ReplicaSet, Job, CronJob, Pod), a values check for Helm releases/charts, whose
+rendered manifests a preview does not show, and a stack rule that every workload's namespace has a
+NetworkPolicy selecting it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, Policy, Severity
+from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
 
-from policies.rule import ResourceCheck, resource_rule
+from policies.rule import ResourceCheck, resource_rule, stack_rule
 from policies.rules.values import (
     as_list,
     is_true,
@@ -28,6 +29,9 @@ JOB = "kubernetes:batch/v1:Job"
 CRON_JOB = "kubernetes:batch/v1:CronJob"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 HELM_CHART_V4 = "kubernetes:helm.sh/v4:Chart"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+HELM_TYPES = (HELM_RELEASE, HELM_CHART_V4)
+DEFAULT_NAMESPACE = "default"
 
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     POD: ("spec",),
@@ -42,6 +46,21 @@ WORKLOAD_TYPES = tuple(POD_SPEC_PATHS)
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
 REQUIRED_LIMITS = ("cpu", "memory")
+NAMESPACED_TYPES = (
+    *WORKLOAD_TYPES,
+    *HELM_TYPES,
+    NETWORK_POLICY,
+    "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Service",
+    "kubernetes:core/v1:ServiceAccount",
+    "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+    "kubernetes:networking.k8s.io/v1:Ingress",
+    "kubernetes:policy/v1:PodDisruptionBudget",
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+)
+"""The namespaced kinds a program registers (Helm releases by their `namespace`)."""
 
 Container = tuple[str, dict[str, Any]]
 """(label naming the container, its plain spec)."""
@@ -206,6 +225,99 @@ def _helm_values_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
     yield from _insecure_values(lookup(props, "values"), "values")
 
 
+# --- network policies ---------------------------------------------------------------------------
+
+
+def _declared_namespace(props: Any, resource_type: str) -> Any:
+    if resource_type in HELM_TYPES:
+        return lookup(props, "namespace")
+    return lookup(props, "metadata", "namespace")
+
+
+def _namespace_of(resource: Any) -> Any:
+    return _declared_namespace(resource.props, resource.resource_type) or DEFAULT_NAMESPACE
+
+
+def _default_namespace_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    namespace = _declared_namespace(props, args.resource_type)
+    if not is_unknown(namespace) and (namespace or DEFAULT_NAMESPACE) == DEFAULT_NAMESPACE:
+        yield (
+            f"the namespace is {namespace or 'not set'!r}: the resource lands in 'default', shared"
+            " with everything nobody placed"
+        )
+
+
+def _pod_labels(resource: Any) -> Any:
+    path = POD_SPEC_PATHS[resource.resource_type][:-1]  # the pod template (or the Pod itself)
+    return lookup(resource.props, *path, "metadata", "labels")
+
+
+def _requirement_holds(requirement: Any, labels: dict[str, Any]) -> bool:
+    key, operator = lookup(requirement, "key"), lookup(requirement, "operator")
+    values = as_list(lookup(requirement, "values"))
+    if not isinstance(key, str):
+        return False
+    if operator == "In":
+        return labels.get(key) in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    return operator == "DoesNotExist" and key not in labels
+
+
+def _selects(policy: Any, labels: Any) -> bool:
+    """Whether the policy's podSelector picks pods with `labels`; unknown counts as selecting."""
+    selector = lookup(policy.props, "spec", "podSelector")
+    if is_unknown(selector) or is_unknown(labels):
+        return True
+    labels = labels if isinstance(labels, dict) else {}
+    match_labels = lookup(selector, "matchLabels")
+    match_labels = match_labels if isinstance(match_labels, dict) else {}
+    return all(labels.get(key) == value for key, value in match_labels.items()) and all(
+        _requirement_holds(requirement, labels)
+        for requirement in as_list(lookup(selector, "matchExpressions"))
+    )
+
+
+def _release_enables_network_policy(release: Any) -> bool:
+    """Charts that follow our values contract (app/chart) render a NetworkPolicy when
+    `networkPolicy.enabled`; an unknown value is decided at deploy."""
+    enabled = lookup(release.props, "values", "networkPolicy", "enabled")
+    return is_true(enabled) or is_unknown(enabled)
+
+
+def _unselected_workloads(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    policies_by_namespace: dict[str, list[Any]] = {}
+    for resource in args.resources:
+        if resource.resource_type == NETWORK_POLICY:
+            namespace = _namespace_of(resource)
+            policies_by_namespace.setdefault(namespace, []).append(resource)
+    for resource in args.resources:
+        namespace = _namespace_of(resource)
+        if is_unknown(namespace):
+            continue
+        policies = policies_by_namespace.get(namespace, [])
+        if resource.resource_type in WORKLOAD_TYPES:
+            labels = _pod_labels(resource)
+            if not any(_selects(policy, labels) for policy in policies):
+                yield (
+                    resource,
+                    f"no NetworkPolicy in namespace {namespace!r} selects this workload's pods"
+                    f" (labels {labels!r}): they accept traffic from any pod",
+                )
+        elif (
+            resource.resource_type in HELM_TYPES
+            and not policies
+            and not _release_enables_network_policy(resource)
+        ):
+            yield (
+                resource,
+                f"the release's values do not set networkPolicy.enabled and no NetworkPolicy in"
+                f" namespace {namespace!r} selects its pods",
+            )
+
+
 POLICIES: list[Policy] = [
     resource_rule(
         name="k8s-no-privileged-containers",
@@ -316,5 +428,35 @@ POLICIES: list[Policy] = [
             " defaults and `value_yaml_files` are not."
         ),
         check=with_plain_props(_helm_values_findings),
+    ),
+    stack_rule(
+        name="k8s-namespace-network-policy",
+        description=(
+            "Every workload (and Helm release) runs in a namespace where a NetworkPolicy selects"
+            " its pods."
+        ),
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[*WORKLOAD_TYPES, *HELM_TYPES, NETWORK_POLICY],
+        remediation=(
+            "add a k8s.networking.v1.NetworkPolicy whose `pod_selector` matches the workload's pod"
+            " labels in its namespace, or set `networkPolicy.enabled=True` in the values of a"
+            " release of app/chart; the cluster's VPC CNI must enforce network policies."
+        ),
+        checkov_ids=["CKV2_K8S_6"],
+        check=_unselected_workloads,
+    ),
+    resource_rule(
+        name="k8s-no-default-namespace",
+        description="Kubernetes resources and Helm releases live in a namespace of their own.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=NAMESPACED_TYPES,
+        remediation=(
+            "set `metadata={'namespace': ...}` (or `namespace=` on a Helm release) to the"
+            " service's own namespace."
+        ),
+        checkov_ids=["CKV_K8S_21"],
+        check=with_plain_props(_default_namespace_findings),
     ),
 ]

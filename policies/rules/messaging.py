@@ -74,6 +74,7 @@ TOPIC_ENCRYPTION = resource_rule(
     resource_types=(TOPIC,),
     remediation="set `kms_master_key_id` on aws.sns.Topic to a customer managed aws.kms.Key",
     trivy_ids=["AVD-AWS-0095"],
+    checkov_ids=["CKV_AWS_26"],
     check=with_plain_props(_topic_unencrypted),
 )
 

@@ -20,6 +20,7 @@ from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArg
 
 from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
+    UNKNOWN,
     as_list,
     attached,
     identities,
@@ -27,6 +28,7 @@ from policies.rules.values import (
     is_unknown,
     lookup,
     must_be_true,
+    plain,
     shown,
     strings,
     whole_number,
@@ -50,6 +52,19 @@ LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:Load
 CLASSIC_LOAD_BALANCER = "aws:elb/loadBalancer:LoadBalancer"
 LISTENERS = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 CLOUDFRONT_DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+WAF_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+TARGET_GROUPS = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+SAFE_DESYNC_MODES = frozenset({"defensive", "strictest"})
+"""`monitor` lets request smuggling through; AWS's default is `defensive`."""
+KNOWN_BAD_INPUTS_GROUP = "AWSManagedRulesKnownBadInputsRuleSet"
+"""AWS managed group that blocks Log4j JNDI lookups (CVE-2021-44228), among other exploits."""
+HTTP_TARGET_PROTOCOLS = frozenset({"HTTP", "HTTPS"})
+DNS_RECORD = "aws:route53/record:Record"
+ADDRESS_RECORD_TYPES = frozenset({"A", "AAAA"})
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 
 SECURITY_GROUP_RULE_TYPES = (
     SECURITY_GROUP,
@@ -386,6 +401,192 @@ def _internet_facing_findings(props: dict[str, Any], args: Any) -> Iterator[str]
         yield f"internal is {shown(value)}: the load balancer is internet-facing"
 
 
+def _is_internet_facing_alb(resource: Any) -> bool:
+    internal = lookup(resource.props, "internal")
+    return (
+        resource.resource_type in LOAD_BALANCERS
+        and lookup(resource.props, "loadBalancerType") in (None, "application")
+        and not is_true(internal)
+        and not is_unknown(internal)
+    )
+
+
+def _public_albs_without_waf(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    albs = [resource for resource in args.resources if _is_internet_facing_alb(resource)]
+    associations = [
+        resource for resource in args.resources if resource.resource_type == WAF_ASSOCIATION
+    ]
+    by_alb, undecided = attached(albs, associations, "resourceArn", identities)
+    if undecided:
+        return  # an association points at an ALB only the deploy knows: it may be any of these
+    for alb in albs:
+        if not by_alb[alb.urn]:
+            yield (
+                alb,
+                "internet-facing application load balancer with no"
+                " aws.wafv2.WebAclAssociation naming it as resourceArn",
+            )
+
+
+def _access_log_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    logs = lookup(props, "accessLogs")
+    if is_unknown(logs):
+        return
+    yield from must_be_true(logs, "enabled", "accessLogs.")
+    bucket = lookup(logs, "bucket")
+    if is_true(lookup(logs, "enabled")) and not _has_text(bucket):
+        yield f"accessLogs.bucket is {shown(bucket)}"
+
+
+def _deletion_protection_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    yield from must_be_true(props, "enableDeletionProtection")
+
+
+def _web_acls_without_logging(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    acls = [resource for resource in args.resources if resource.resource_type == WEB_ACL]
+    logging = [resource for resource in args.resources if resource.resource_type == WAF_LOGGING]
+    by_acl, undecided = attached(acls, logging, "resourceArn", identities)
+    if undecided:
+        return
+    for acl in acls:
+        if not by_acl[acl.urn]:
+            yield (
+                acl,
+                "no aws.wafv2.WebAclLoggingConfiguration names this web ACL as resourceArn: its"
+                " blocks and matches are not recorded",
+            )
+
+
+def _cross_zone_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    kind = lookup(props, "loadBalancerType")
+    if kind in ("network", "gateway"):
+        yield from must_be_true(props, "enableCrossZoneLoadBalancing")
+
+
+def _desync_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    mode = lookup(props, "desyncMitigationMode")
+    if (
+        lookup(props, "loadBalancerType") in (None, "application")
+        and isinstance(mode, str)
+        and not is_unknown(mode)
+        and mode not in SAFE_DESYNC_MODES
+    ):
+        yield f"desyncMitigationMode is {mode!r}: smuggled requests reach the targets"
+
+
+def _health_check_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    protocol, check = lookup(props, "protocol"), lookup(props, "healthCheck")
+    if str(protocol).upper() not in HTTP_TARGET_PROTOCOLS or is_unknown(check):
+        return
+    enabled = lookup(check, "enabled")
+    if enabled is not None and not is_true(enabled) and not is_unknown(enabled):
+        yield f"healthCheck.enabled is {enabled!r}: unhealthy targets keep receiving requests"
+    elif not _has_text(lookup(check, "path")):
+        yield "healthCheck.path is not set: the load balancer probes '/', not a readiness endpoint"
+
+
+def _plain_http_target_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    protocol = lookup(props, "protocol")
+    if lookup(props, "targetType") != "lambda" and str(protocol).upper() == "HTTP":
+        yield "protocol is 'HTTP': requests cross the VPC to the targets unencrypted"
+
+
+def _routes(props: dict[str, Any], args: Any) -> list[Any]:
+    return as_list(lookup(props, "routes")) if args.resource_type == ROUTE_TABLE else [props]
+
+
+def _peering_route_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    for route in _routes(props, args):
+        if lookup(route, "vpcPeeringConnectionId") is None:
+            continue
+        for field in ("cidrBlock", "destinationCidrBlock", "ipv6CidrBlock"):
+            cidr = lookup(route, field)
+            if cidr in ("0.0.0.0/0", "::/0"):
+                yield f"{field} {cidr} goes through VPC peering: the peer reaches every address"
+
+
+def _security_group_references(args: StackValidationArgs) -> tuple[set[str], set[str]]:
+    """Every string in the inputs of resources other than security groups and their rules, and
+    the URNs those resources depend on."""
+    strings_seen: set[str] = set()
+    depended_on: set[str] = set()
+    for resource in args.resources:
+        if resource.resource_type in SECURITY_GROUP_RULE_TYPES:
+            continue
+        strings_seen.update(_strings_in(plain(resource.props)))
+        depended_on.update(
+            getattr(dependency, "urn", "")
+            for dependencies in (resource.property_dependencies or {}).values()
+            for dependency in dependencies
+        )
+    return strings_seen, depended_on
+
+
+def _strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
+
+
+def _unattached_security_groups(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    strings_seen, depended_on = _security_group_references(args)
+    if UNKNOWN in strings_seen:
+        return  # some reference is known only at deploy: it may be any of these groups
+    for group in args.resources:
+        if group.resource_type != SECURITY_GROUP or group.urn in depended_on:
+            continue
+        if not identities(group) & strings_seen:
+            yield group, "no resource uses this security group: it guards nothing"
+
+
+def _web_acl_rule_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    rules = lookup(props, "rules")
+    if is_unknown(rules) or is_unknown(lookup(props, "ruleJson")):
+        return
+    if not as_list(rules) and not _has_text(lookup(props, "ruleJson")):
+        yield "rules is empty: the web ACL only applies its default action"
+    for index, rule in enumerate(as_list(rules)):
+        if lookup(rule, "action") is None and lookup(rule, "overrideAction") is None:
+            yield f"rules[{index}] ({lookup(rule, 'name')!r}) has neither action nor overrideAction"
+
+
+def _managed_groups(rules: Any) -> Iterator[Any]:
+    for rule in as_list(rules):
+        statement = lookup(rule, "statement", "managedRuleGroupStatement")
+        if lookup(statement, "vendorName") == "AWS":
+            yield lookup(statement, "name")
+
+
+def _known_bad_inputs_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    rules = lookup(props, "rules")
+    if is_unknown(rules) or _has_text(lookup(props, "ruleJson")):
+        return
+    if KNOWN_BAD_INPUTS_GROUP not in list(_managed_groups(rules)):
+        yield (
+            f"no rule uses the AWS managed group {KNOWN_BAD_INPUTS_GROUP}: Log4j JNDI lookups"
+            " (CVE-2021-44228) and other known exploit inputs pass"
+        )
+
+
+def _literal_address_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
+    kind, addresses = lookup(props, "type"), as_list(lookup(props, "records"))
+    if (
+        isinstance(kind, str)
+        and kind in ADDRESS_RECORD_TYPES
+        and addresses
+        and not as_list(lookup(props, "aliases"))
+    ):
+        yield (
+            f"the {kind} record lists addresses {addresses}: once they are released the name"
+            " points at whoever gets them next"
+        )
+
+
 def _redirects_to_https(actions: Any) -> bool:
     actions = as_list(actions)
     return bool(actions) and all(
@@ -487,6 +688,7 @@ POLICIES: list[Policy] = [
             " only redirect to HTTPS."
         ),
         trivy_ids=["AVD-AWS-0107"],
+        checkov_ids=["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_277"],
         check=with_plain_props(_public_ingress_findings),
     ),
     resource_rule(
@@ -503,6 +705,7 @@ POLICIES: list[Policy] = [
             "(`prefix_list_ids`/`prefix_list_id`) or the ports actually needed (443)."
         ),
         trivy_ids=["AVD-AWS-0104"],
+        checkov_ids=["CKV_AWS_382"],
         check=with_plain_props(_public_egress_findings),
     ),
     resource_rule(
@@ -517,6 +720,7 @@ POLICIES: list[Policy] = [
             " VPC security groups."
         ),
         trivy_ids=["AVD-AWS-0099", "AVD-AWS-0049"],
+        checkov_ids=["CKV_AWS_23"],
         check=with_plain_props(_group_description_findings),
     ),
     resource_rule(
@@ -530,6 +734,7 @@ POLICIES: list[Policy] = [
             "aws.ec2.SecurityGroupRule and on aws.vpc.SecurityGroupIngressRule/EgressRule."
         ),
         trivy_ids=["AVD-AWS-0124"],
+        checkov_ids=["CKV_AWS_23"],
         check=with_plain_props(_rule_description_findings),
     ),
     resource_rule(
@@ -543,6 +748,7 @@ POLICIES: list[Policy] = [
             " the defaults; attach purpose-made security groups instead."
         ),
         trivy_ids=["AVD-AWS-0173"],
+        checkov_ids=["CKV2_AWS_12"],
         check=with_plain_props(_default_group_findings),
     ),
     resource_rule(
@@ -599,6 +805,7 @@ POLICIES: list[Policy] = [
             "set `map_public_ip_on_launch=False` on aws.ec2.Subnet / aws.ec2.DefaultSubnet."
         ),
         trivy_ids=["AVD-AWS-0164"],
+        checkov_ids=["CKV_AWS_130"],
         check=with_plain_props(_public_subnet_ip_findings),
     ),
     stack_rule(
@@ -612,6 +819,7 @@ POLICIES: list[Policy] = [
             " `log_destination` (CloudWatch log group with `iam_role_arn`, or S3)."
         ),
         trivy_ids=["AVD-AWS-0178"],
+        checkov_ids=["CKV2_AWS_11"],
         check=_vpcs_without_flow_logs,
     ),
     resource_rule(
@@ -622,6 +830,7 @@ POLICIES: list[Policy] = [
         resource_types=LOAD_BALANCERS,
         remediation="set `drop_invalid_header_fields=True` on aws.lb.LoadBalancer.",
         trivy_ids=["AVD-AWS-0052"],
+        checkov_ids=["CKV_AWS_131"],
         check=with_plain_props(_drop_invalid_headers_findings),
     ),
     resource_rule(
@@ -640,6 +849,178 @@ POLICIES: list[Policy] = [
         trivy_ids=["AVD-AWS-0053"],
         check=with_plain_props(_internet_facing_findings),
     ),
+    stack_rule(
+        name="aws-elb-public-alb-behind-waf",
+        description=(
+            "Every internet-facing application load balancer has a WAFv2 web ACL associated (the"
+            " condition of the edge ALB's aws-elb-alb-not-public exemption)."
+        ),
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.MANDATORY,
+        resource_types=[*LOAD_BALANCERS, WAF_ASSOCIATION],
+        remediation=(
+            "add an aws.wafv2.WebAclAssociation with `resource_arn=alb.arn` and `web_acl_arn` of a"
+            " REGIONAL aws.wafv2.WebAcl, or set `internal=True` on aws.lb.LoadBalancer."
+        ),
+        checkov_ids=["CKV2_AWS_28"],
+        check=_public_albs_without_waf,
+    ),
+    resource_rule(
+        name="aws-elb-enable-access-logs",
+        description="Application and network load balancers write access logs to S3.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
+        remediation=(
+            "set `access_logs={'bucket': logs_bucket.id, 'enabled': True}` on aws.lb.LoadBalancer"
+            " (the bucket policy must let the region's ELB account write)."
+        ),
+        checkov_ids=["CKV_AWS_91"],
+        check=with_plain_props(_access_log_findings),
+    ),
+    resource_rule(
+        name="aws-elb-enable-deletion-protection",
+        description="Load balancers have deletion protection.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
+        remediation=(
+            "set `enable_deletion_protection=True` on aws.lb.LoadBalancer (at least in prod)."
+        ),
+        checkov_ids=["CKV_AWS_150"],
+        check=with_plain_props(_deletion_protection_findings),
+    ),
+    stack_rule(
+        name="aws-wafv2-enable-logging",
+        description="Every WAFv2 web ACL has a logging configuration.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[WEB_ACL, WAF_LOGGING],
+        remediation=(
+            "add an aws.wafv2.WebAclLoggingConfiguration with `resource_arn=web_acl.arn` and"
+            " `log_destination_configs=[log_group.arn]` (a CMK-encrypted log group named"
+            " `aws-waf-logs-...`)."
+        ),
+        checkov_ids=["CKV2_AWS_31"],
+        check=_web_acls_without_logging,
+    ),
+    resource_rule(
+        name="aws-elb-cross-zone-load-balancing",
+        description="Network and gateway load balancers balance across zones.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
+        remediation=(
+            "set `enable_cross_zone_load_balancing=True` on aws.lb.LoadBalancer of type 'network'"
+            " or 'gateway' (application load balancers always are)."
+        ),
+        checkov_ids=["CKV_AWS_152"],
+        check=with_plain_props(_cross_zone_findings),
+    ),
+    resource_rule(
+        name="aws-elb-desync-mitigation",
+        description="Application load balancers mitigate HTTP desync (defensive or strictest).",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=LOAD_BALANCERS,
+        remediation=(
+            "set `desync_mitigation_mode='strictest'` (or leave AWS's 'defensive') on"
+            " aws.lb.LoadBalancer; never 'monitor'."
+        ),
+        checkov_ids=["CKV_AWS_328"],
+        check=with_plain_props(_desync_findings),
+    ),
+    resource_rule(
+        name="aws-elb-target-group-health-check",
+        description="HTTP(S) target groups probe a readiness path.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=TARGET_GROUPS,
+        remediation=(
+            "set `health_check={'path': '/readyz', 'matcher': '200', ...}` on aws.lb.TargetGroup."
+        ),
+        checkov_ids=["CKV_AWS_261"],
+        check=with_plain_props(_health_check_findings),
+    ),
+    resource_rule(
+        name="aws-elb-target-group-https",
+        description="Load balancers forward HTTP requests to their targets over HTTPS.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=TARGET_GROUPS,
+        remediation=(
+            "set `protocol='HTTPS'` on aws.lb.TargetGroup and serve TLS in the targets (the app"
+            " chart's `tls.enabled`)."
+        ),
+        checkov_ids=["CKV_AWS_378"],
+        check=with_plain_props(_plain_http_target_findings),
+    ),
+    resource_rule(
+        name="aws-ec2-no-peering-route-to-everything",
+        description="No route sends every address (0.0.0.0/0, ::/0) through a VPC peering.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[ROUTE_TABLE, ROUTE],
+        remediation=(
+            "route only the peer VPC's CIDR through `vpc_peering_connection_id` in"
+            " aws.ec2.RouteTable / aws.ec2.Route."
+        ),
+        checkov_ids=["CKV2_AWS_44"],
+        check=with_plain_props(_peering_route_findings),
+    ),
+    stack_rule(
+        name="aws-ec2-security-group-attached",
+        description="Every security group is used by some resource.",
+        severity=Severity.LOW,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[SECURITY_GROUP],
+        remediation=(
+            "pass the group to the resource it guards (`security_groups`, `security_group_ids`,"
+            " `vpc_security_group_ids`) or delete it."
+        ),
+        checkov_ids=["CKV2_AWS_5"],
+        check=_unattached_security_groups,
+    ),
+    resource_rule(
+        name="aws-wafv2-rules-with-actions",
+        description="WAFv2 web ACLs have rules, and every rule an action or override action.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[WEB_ACL],
+        remediation=(
+            "give aws.wafv2.WebAcl `rules`, each with `action` (own statements) or"
+            " `override_action` (rule groups)."
+        ),
+        checkov_ids=["CKV_AWS_175", "CKV_AWS_342"],
+        check=with_plain_props(_web_acl_rule_findings),
+    ),
+    resource_rule(
+        name="aws-wafv2-block-known-bad-inputs",
+        description="WAFv2 web ACLs use AWS's known-bad-inputs group (Log4j JNDI lookups).",
+        severity=Severity.HIGH,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[WEB_ACL],
+        remediation=(
+            "add a rule with `statement={'managed_rule_group_statement': {'vendor_name': 'AWS',"
+            f" 'name': '{KNOWN_BAD_INPUTS_GROUP}'}}}}` and `override_action={{'none': {{}}}}` to"
+            " aws.wafv2.WebAcl."
+        ),
+        checkov_ids=["CKV2_AWS_76", "CKV_AWS_192"],
+        check=with_plain_props(_known_bad_inputs_findings),
+    ),
+    resource_rule(
+        name="aws-route53-address-record-alias",
+        description="A/AAAA records are aliases to resources, not literal IP addresses.",
+        severity=Severity.MEDIUM,
+        enforcement=EnforcementLevel.ADVISORY,
+        resource_types=[DNS_RECORD],
+        remediation=(
+            "use `aliases=[{'name': alb.dns_name, 'zone_id': alb.zone_id,"
+            " 'evaluate_target_health': True}]` on aws.route53.Record instead of `records`."
+        ),
+        checkov_ids=["CKV2_AWS_23"],
+        check=with_plain_props(_literal_address_findings),
+    ),
     resource_rule(
         name="aws-elb-http-not-used",
         description=(
@@ -655,6 +1036,7 @@ POLICIES: list[Policy] = [
             " `listeners[].lb_protocol='https'`."
         ),
         trivy_ids=["AVD-AWS-0054"],
+        checkov_ids=["CKV2_AWS_20", "CKV_AWS_2", "CKV_AWS_378"],
         check=with_plain_props(_plain_http_findings),
     ),
     resource_rule(
@@ -668,6 +1050,7 @@ POLICIES: list[Policy] = [
             " policy) on aws.lb.Listener."
         ),
         trivy_ids=["AVD-AWS-0047"],
+        checkov_ids=["CKV_AWS_103", "CKV2_AWS_74"],
         check=with_plain_props(_tls_policy_findings),
     ),
     resource_rule(

@@ -8,7 +8,9 @@ including `aws.iam.get_policy_document(...).json`.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy, Severity, StackValidationArgs
@@ -17,12 +19,14 @@ from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
     as_list,
     attached,
+    condition_keys,
     iam_document,
     identities,
     is_aws_managed_key,
     is_true,
     is_unknown,
     lookup,
+    public_grants,
     statements,
     strings,
     with_plain_props,
@@ -46,6 +50,26 @@ PASSWORD_POLICY = "aws:iam/accountPasswordPolicy:AccountPasswordPolicy"  # noqa:
 KMS_KEY = "aws:kms/key:Key"
 SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 -- a resource type, not a secret
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
+QUEUE = "aws:sqs/queue:Queue"
+QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+SECRET_POLICY = "aws:secretsmanager/secretPolicy:SecretPolicy"  # noqa: S105 -- a resource type
+SECRET_ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"  # noqa: S105 -- a type
+WEB_IDENTITY_ACTION = "sts:assumerolewithwebidentity"
+WHOLE_ACCOUNT = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
+"""A trust Principal that lets every identity of the account assume the role."""
+RESOURCE_POLICY_FIELDS = {
+    TOPIC: "policy",
+    TOPIC_POLICY: "policy",
+    QUEUE: "policy",
+    QUEUE_POLICY: "policy",
+    KMS_KEY: "policy",
+    SECRET_POLICY: "policy",
+    ROLE: "assumeRolePolicy",
+}
+"""Where each resource keeps the policy that names who may use it (S3 bucket and ECR repository
+policies have rules of their own: aws-s3-no-public-bucket-policy, aws-ecr-no-public-access)."""
 
 IDENTITY_POLICY_TYPES = (POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE)
 ATTACHMENT_TYPES = (
@@ -120,15 +144,6 @@ def _allow_statements(props: Mapping[str, Any]) -> Iterator[tuple[str, dict[str,
                 yield _statement_label(where, index, statement), statement
 
 
-def _condition_keys(statement: Mapping[str, Any]) -> set[str]:
-    keys: set[str] = set()
-    condition = statement.get("Condition")
-    for operator_block in condition.values() if isinstance(condition, Mapping) else []:
-        if isinstance(operator_block, Mapping):
-            keys.update(str(key).lower() for key in operator_block)
-    return keys
-
-
 def _denied_in_document(props: Mapping[str, Any], action: str) -> bool:
     return any(
         str(statement.get("Effect", "")).lower() == "deny"
@@ -165,7 +180,7 @@ def _unrestricted_pass_role(props: Mapping[str, Any], _args: Any) -> Iterator[st
         if allows_action(statement, "iam:PassRole") and on_all_resources(statement):
             restricted = (
                 " (iam:PassedToService limits the service, not the role)"
-                if PASSED_TO_SERVICE_KEY in _condition_keys(statement)
+                if PASSED_TO_SERVICE_KEY in condition_keys(statement)
                 else ""
             )
             yield (
@@ -199,6 +214,39 @@ def _s3_read_write_everywhere(props: Mapping[str, Any], _args: Any) -> Iterator[
             )
 
 
+WILDCARD_ONLY_ACTIONS_FILE = Path(__file__).with_name("wildcard_only_actions.txt")
+
+
+def load_wildcard_only_actions(path: Path = WILDCARD_ONLY_ACTIONS_FILE) -> frozenset[str]:
+    """Lowercased IAM actions that accept only Resource '*' (from checkov's IAM data)."""
+    return frozenset(
+        line.strip().lower()
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+
+WILDCARD_ONLY_ACTIONS = load_wildcard_only_actions()
+KNOWN_SERVICES = frozenset(action.split(":", 1)[0] for action in WILDCARD_ONLY_ACTIONS)
+
+
+def _restrictable_actions_on_everything(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    """Named actions (no wildcards: aws-iam-no-policy-wildcards judges those) of a known service
+    that take a resource ARN, granted on Resource '*'."""
+    for label, statement in _allow_statements(props):
+        if "*" not in strings(statement.get("Resource")):
+            continue
+        restrictable = [
+            action
+            for action in strings(statement.get("Action"))
+            if "*" not in action
+            and action.split(":", 1)[0].lower() in KNOWN_SERVICES
+            and action.lower() not in WILDCARD_ONLY_ACTIONS
+        ]
+        if restrictable:
+            yield f"{label} allows {restrictable} on Resource '*'; they accept resource ARNs"
+
+
 def _user_attached_policy(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == POLICY_ATTACHMENT:
         users = strings(props.get("users"))
@@ -228,6 +276,30 @@ def _admin_attachments(props: Mapping[str, Any], args: Any) -> Iterator[str]:
             yield f"attaches AWS managed admin policy {arn!r}"
 
 
+RESTRICTABLE_ACTIONS = resource_rule(
+    name="aws-iam-scope-restrictable-actions",
+    description=(
+        "IAM policies grant actions that accept a resource ARN on named resources, not on '*'."
+    ),
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(POLICY, ROLE_POLICY, USER_POLICY, GROUP_POLICY, ROLE),
+    remediation=(
+        "move the flagged actions to a statement whose `Resource` lists the ARNs they act on"
+        " (e.g. `arn:aws:eks:<region>:<account>:nodegroup/<cluster>/<group>/*`); keep '*' only"
+        " for actions listed in policies/rules/wildcard_only_actions.txt"
+    ),
+    checkov_ids=[
+        "CKV_AWS_355",
+        "CKV_AWS_286",
+        "CKV_AWS_287",
+        "CKV_AWS_288",
+        "CKV_AWS_289",
+        "CKV_AWS_290",
+    ],
+    check=with_plain_props(_restrictable_actions_on_everything),
+)
+
 WILDCARD_POLICY = resource_rule(
     name="aws-iam-no-policy-wildcards",
     description=(
@@ -242,6 +314,7 @@ WILDCARD_POLICY = resource_rule(
         " never `*` or `service:*` with Resource `*`"
     ),
     trivy_ids=["AVD-AWS-0057"],
+    checkov_ids=["CKV_AWS_62", "CKV_AWS_63", "CKV2_AWS_40"],
     check=with_plain_props(_wildcard_grants),
 )
 
@@ -256,6 +329,7 @@ PASS_ROLE = resource_rule(
         "(and add an `iam:PassedToService` condition)"
     ),
     trivy_ids=["AVD-AWS-0342"],
+    checkov_ids=["CKV_AWS_286"],
     check=with_plain_props(_unrestricted_pass_role),
 )
 
@@ -298,6 +372,7 @@ ADMIN_ATTACHMENT = resource_rule(
         "set `policy_arn` (aws.iam.*PolicyAttachment) or `managed_policy_arns` (aws.iam.Role) to a "
         "least-privilege policy instead of an AWS managed admin policy"
     ),
+    checkov_ids=["CKV_AWS_274", "CKV2_AWS_56"],
     check=with_plain_props(_admin_attachments),
 )
 
@@ -324,9 +399,7 @@ def _resources(args: StackValidationArgs, *types: str) -> list[Any]:
 
 def _enforces_mfa(policy: Any) -> bool:
     document = iam_document(lookup(policy.props, "policy"))
-    return any(
-        MFA_CONDITION_KEY in _condition_keys(statement) for statement in statements(document)
-    )
+    return any(MFA_CONDITION_KEY in condition_keys(statement) for statement in statements(document))
 
 
 def _groups_without_mfa(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
@@ -533,6 +606,68 @@ def _key_without_rotation(props: Mapping[str, Any], _args: Any) -> Iterator[str]
         yield f"enableKeyRotation is {rotation!r} on a symmetric encryption key"
 
 
+def _key_without_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    policy = props.get("policy")
+    if not is_unknown(policy) and not policy:
+        yield (
+            f"policy is {policy!r}: the key gets AWS's default policy, which lets any IAM"
+            " principal of the account with kms:* permissions use and administer it"
+        )
+
+
+def _disabled_key(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    enabled = props.get("isEnabled")
+    if enabled is not None and not is_unknown(enabled) and not is_true(enabled):
+        yield f"isEnabled is {enabled!r}: nothing can decrypt with the key"
+
+
+def _unpinned_web_identity_trust(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    """OIDC federation (EKS IRSA, GitHub Actions): without a `<provider>:sub` condition every
+    identity the provider issues tokens to may assume the role."""
+    document = iam_document(props.get("assumeRolePolicy"))
+    for index, statement in enumerate(statements(document)):
+        actions = {action.lower() for action in strings(statement.get("Action"))}
+        if (
+            str(statement.get("Effect", "")).lower() != "allow"
+            or WEB_IDENTITY_ACTION not in actions
+        ):
+            continue
+        if not any(key.endswith(":sub") for key in condition_keys(statement)):
+            yield (
+                f"assumeRolePolicy statement {statement.get('Sid') or index!r} lets any subject of"
+                " the identity provider assume the role (no ':sub' condition)"
+            )
+
+
+def _trusts_whole_account(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    for index, statement in enumerate(statements(iam_document(props.get("assumeRolePolicy")))):
+        principal = statement.get("Principal")
+        accounts = [
+            arn
+            for arn in strings(principal.get("AWS") if isinstance(principal, Mapping) else None)
+            if WHOLE_ACCOUNT.match(arn)
+        ]
+        narrowed = {"aws:principalarn", "aws:principaltag"} & {
+            key.split("/")[0] for key in condition_keys(statement)
+        }
+        if str(statement.get("Effect", "")).lower() == "allow" and accounts and not narrowed:
+            yield (
+                f"assumeRolePolicy statement {statement.get('Sid') or index!r} trusts every"
+                f" identity of account(s) {accounts}"
+            )
+
+
+def _secrets_without_rotation(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
+    secrets = [resource for resource in args.resources if resource.resource_type == SECRET]
+    rotations = [r for r in args.resources if r.resource_type == SECRET_ROTATION]
+    by_secret, undecided = attached(secrets, rotations, "secretId", identities)
+    if undecided:
+        return
+    for secret in secrets:
+        if not by_secret[secret.urn]:
+            yield secret, "no aws.secretsmanager.SecretRotation has this secret as its secretId"
+
+
 def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterator[str]:
     if args.resource_type == SSM_PARAMETER:
         kind, key = props.get("type"), props.get("keyId")
@@ -544,6 +679,35 @@ def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterato
         yield f"kmsKeyId is {key!r} (the AWS managed key)"
 
 
+def _public_resource_grants(props: Mapping[str, Any], args: Any) -> Iterator[str]:
+    field = RESOURCE_POLICY_FIELDS[args.resource_type]
+    for index, statement in enumerate(public_grants(iam_document(props.get(field)))):
+        yield (
+            f"{field} statement {statement.get('Sid') or index!r} allows"
+            f" {strings(statement.get('Action')) or 'NotAction'} to Principal"
+            f" {statement.get('Principal')!r} without a condition that narrows who"
+        )
+
+
+PUBLIC_RESOURCE_POLICY = resource_rule(
+    name="aws-iam-no-public-resource-policy",
+    description=(
+        "Topic, queue, key and secret policies and role trust policies grant nothing to any"
+        " principal ('*' or {'AWS': '*'}) without a condition that narrows who."
+    ),
+    severity=Severity.CRITICAL,
+    enforcement=MANDATORY,
+    resource_types=tuple(RESOURCE_POLICY_FIELDS),
+    remediation=(
+        "name the principals (account, role or service) in the `policy` of aws.sns.Topic /"
+        " TopicPolicy, aws.sqs.Queue / QueuePolicy, aws.kms.Key, aws.secretsmanager.SecretPolicy"
+        " and the `assume_role_policy` of aws.iam.Role, or add a condition such as"
+        " `aws:SourceArn`, `aws:SourceAccount` or `aws:PrincipalOrgID`"
+    ),
+    checkov_ids=["CKV_AWS_169", "CKV_AWS_168", "CKV_AWS_33", "CKV_AWS_60"],
+    check=with_plain_props(_public_resource_grants),
+)
+
 KMS_ROTATION = resource_rule(
     name="aws-kms-auto-rotate-keys",
     description="Customer managed KMS keys rotate automatically.",
@@ -552,7 +716,79 @@ KMS_ROTATION = resource_rule(
     resource_types=(KMS_KEY,),
     remediation="set `enable_key_rotation=True` on aws.kms.Key",
     trivy_ids=["AVD-AWS-0065"],
+    checkov_ids=["CKV_AWS_7"],
     check=with_plain_props(_key_without_rotation),
+)
+
+KMS_KEY_POLICY = resource_rule(
+    name="aws-kms-explicit-key-policy",
+    description="Customer managed KMS keys carry an explicit key policy.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(KMS_KEY,),
+    remediation=(
+        "set `policy` on aws.kms.Key: the account root administers, each service principal or"
+        " role gets only the data-key actions it needs (see components/kms.py)"
+    ),
+    checkov_ids=["CKV2_AWS_64"],
+    check=with_plain_props(_key_without_policy),
+)
+
+KMS_KEY_ENABLED = resource_rule(
+    name="aws-kms-key-enabled",
+    description="Customer managed KMS keys are enabled.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(KMS_KEY,),
+    remediation="leave `is_enabled` unset or True on aws.kms.Key (schedule deletion instead)",
+    checkov_ids=["CKV_AWS_227"],
+    check=with_plain_props(_disabled_key),
+)
+
+WEB_IDENTITY_SUBJECT = resource_rule(
+    name="aws-iam-web-identity-trust-pins-subject",
+    description=(
+        "Roles assumed with web identity (IRSA, GitHub Actions) name the subject they trust."
+    ),
+    severity=Severity.HIGH,
+    enforcement=ADVISORY,
+    resource_types=(ROLE,),
+    remediation=(
+        "add `Condition: {StringEquals: {'<provider>:sub': 'system:serviceaccount:<ns>:<name>',"
+        " '<provider>:aud': 'sts.amazonaws.com'}}` to the `assume_role_policy` of aws.iam.Role"
+    ),
+    checkov_ids=["CKV_AWS_393"],
+    check=with_plain_props(_unpinned_web_identity_trust),
+)
+
+ACCOUNT_TRUST = resource_rule(
+    name="aws-iam-role-trust-names-principals",
+    description=(
+        "Role trust policies name the roles or users that may assume them, not a whole account."
+    ),
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(ROLE,),
+    remediation=(
+        "name role ARNs as Principal in the `assume_role_policy` of aws.iam.Role, or keep the"
+        " account and add an `aws:PrincipalArn` condition"
+    ),
+    checkov_ids=["CKV_AWS_61"],
+    check=with_plain_props(_trusts_whole_account),
+)
+
+SECRET_ROTATION_RULE = stack_rule(
+    name="aws-secretsmanager-rotation",
+    description="Secrets Manager secrets rotate automatically.",
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(SECRET, SECRET_ROTATION),
+    remediation=(
+        "add an aws.secretsmanager.SecretRotation with `secret_id=secret.id`, a"
+        " `rotation_lambda_arn` and `rotation_rules={'automatically_after_days': 30}`"
+    ),
+    checkov_ids=["CKV2_AWS_57"],
+    check=_secrets_without_rotation,
 )
 
 SECRET_CUSTOMER_KEY = resource_rule(
@@ -569,6 +805,7 @@ SECRET_CUSTOMER_KEY = resource_rule(
         " customer managed aws.kms.Key"
     ),
     trivy_ids=["AVD-AWS-0098"],
+    checkov_ids=["CKV_AWS_149"],
     check=with_plain_props(_secret_without_customer_key),
 )
 
@@ -582,6 +819,13 @@ POLICIES: list[Policy] = [
     GROUP_MFA,
     ONE_ACCESS_KEY,
     *PASSWORD_RULES,
+    RESTRICTABLE_ACTIONS,
+    PUBLIC_RESOURCE_POLICY,
     KMS_ROTATION,
+    KMS_KEY_POLICY,
+    KMS_KEY_ENABLED,
+    WEB_IDENTITY_SUBJECT,
+    ACCOUNT_TRUST,
+    SECRET_ROTATION_RULE,
     SECRET_CUSTOMER_KEY,
 ]

@@ -27,6 +27,7 @@ from policies.rules.values import (
     is_true,
     is_unknown,
     lookup,
+    public_grants,
     statements,
     strings,
     with_plain_props,
@@ -47,6 +48,11 @@ VERSIONING_TYPES = (
     "aws:s3/bucketVersioningV2:BucketVersioningV2",
 )
 LOGGING_TYPES = ("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+LIFECYCLE_TYPES = (
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+)
+OWNERSHIP_CONTROLS = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
 ACL_TYPES = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 TRAIL = "aws:cloudtrail/trail:Trail"
@@ -115,6 +121,7 @@ def bucket_views(args: StackValidationArgs) -> list[BucketView]:
         ("public_access_block", PUBLIC_ACCESS_BLOCK_TYPES),
         ("versioning", VERSIONING_TYPES),
         ("logging", LOGGING_TYPES),
+        ("lifecycle", LIFECYCLE_TYPES),
     ):
         by_bucket, undecided = attached(
             buckets, _of_types(args, types), "bucket", _bucket_identities
@@ -169,8 +176,9 @@ def _bucket_rule(
     severity: Severity,
     enforcement: EnforcementLevel,
     remediation: str,
-    trivy_ids: list[str],
     finding: Callable[[BucketView], Iterable[str]],
+    trivy_ids: Iterable[str] = (),
+    checkov_ids: Iterable[str] = (),
     setting_types: Iterable[str] = (),
 ) -> Any:
     def check(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
@@ -185,6 +193,7 @@ def _bucket_rule(
         enforcement=enforcement,
         remediation=remediation,
         trivy_ids=trivy_ids,
+        checkov_ids=checkov_ids,
         check=check,
         resource_types=(*BUCKET_TYPES, *setting_types),
     )
@@ -276,6 +285,7 @@ ENCRYPTION = _bucket_rule(
         " support"
     ),
     trivy_ids=["AVD-AWS-0088", "AVD-AWS-0132"],
+    checkov_ids=["CKV_AWS_19", "CKV_AWS_145"],
     finding=_encryption_finding,
     setting_types=ENCRYPTION_TYPES,
 )
@@ -302,7 +312,7 @@ def _public_access_block_finding(flag: str) -> Callable[[BucketView], Iterator[s
 
 
 def _public_access_rule(
-    name: str, flag: str, argument: str, trivy_id: str, description: str
+    name: str, flag: str, argument: str, trivy_id: str, checkov_id: str, description: str
 ) -> Any:
     return _bucket_rule(
         name=name,
@@ -313,6 +323,7 @@ def _public_access_rule(
             f"add aws.s3.BucketPublicAccessBlock(bucket=..., {argument}=True) for the bucket"
         ),
         trivy_ids=[trivy_id],
+        checkov_ids=[checkov_id],
         finding=_public_access_block_finding(flag),
         setting_types=PUBLIC_ACCESS_BLOCK_TYPES,
     )
@@ -324,6 +335,7 @@ PUBLIC_ACCESS_RULES = [
         "blockPublicAcls",
         "block_public_acls",
         "AVD-AWS-0086",
+        "CKV_AWS_53",
         "S3 rejects new public ACLs on the bucket.",
     ),
     _public_access_rule(
@@ -331,6 +343,7 @@ PUBLIC_ACCESS_RULES = [
         "blockPublicPolicy",
         "block_public_policy",
         "AVD-AWS-0087",
+        "CKV_AWS_54",
         "S3 rejects public bucket policies on the bucket.",
     ),
     _public_access_rule(
@@ -338,6 +351,7 @@ PUBLIC_ACCESS_RULES = [
         "ignorePublicAcls",
         "ignore_public_acls",
         "AVD-AWS-0091",
+        "CKV_AWS_55",
         "S3 ignores any public ACL on the bucket.",
     ),
     _public_access_rule(
@@ -345,6 +359,7 @@ PUBLIC_ACCESS_RULES = [
         "restrictPublicBuckets",
         "restrict_public_buckets",
         "AVD-AWS-0093",
+        "CKV_AWS_56",
         "S3 restricts access to the bucket if its policy is public.",
     ),
 ]
@@ -369,6 +384,7 @@ SPECIFY_PUBLIC_ACCESS_BLOCK = _bucket_rule(
         " block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)"
     ),
     trivy_ids=["AVD-AWS-0094"],
+    checkov_ids=["CKV2_AWS_6"],
     finding=_missing_public_access_block,
     setting_types=PUBLIC_ACCESS_BLOCK_TYPES,
 )
@@ -418,6 +434,7 @@ VERSIONING = _bucket_rule(
         'add aws.s3.BucketVersioning(bucket=..., versioning_configuration={"status": "Enabled"})'
     ),
     trivy_ids=["AVD-AWS-0090"],
+    checkov_ids=["CKV_AWS_21"],
     finding=_versioning_finding("status", "enabled", "versioning"),
     setting_types=VERSIONING_TYPES,
 )
@@ -462,6 +479,7 @@ ACCESS_LOGGING = _bucket_rule(
         ' target_prefix="<bucket>/")'
     ),
     trivy_ids=["AVD-AWS-0089"],
+    checkov_ids=["CKV_AWS_18"],
     finding=_logging_finding,
     setting_types=LOGGING_TYPES,
 )
@@ -588,16 +606,11 @@ def _public_acl(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
 
 
 def _public_policy(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
-    for index, statement in enumerate(statements(iam_document(props.get("policy")))):
-        if (
-            str(statement.get("Effect", "")).lower() == "allow"
-            and is_public_principal(statement.get("Principal"))
-            and not statement.get("Condition")
-        ):
-            yield (
-                f"bucket policy statement {statement.get('Sid') or index!r} allows"
-                f" {strings(statement.get('Action'))} to Principal '*' without a condition"
-            )
+    for index, statement in enumerate(public_grants(iam_document(props.get("policy")))):
+        yield (
+            f"bucket policy statement {statement.get('Sid') or index!r} allows"
+            f" {strings(statement.get('Action'))} to Principal '*' without a condition"
+        )
 
 
 def _non_dns_name(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
@@ -621,12 +634,15 @@ PUBLIC_ACL = resource_rule(
         " AllUsers/AuthenticatedUsers grantees from `access_control_policy`"
     ),
     trivy_ids=["AVD-AWS-0092"],
+    checkov_ids=["CKV_AWS_20", "CKV_AWS_57"],
     check=with_plain_props(_public_acl),
 )
 
 PUBLIC_POLICY = resource_rule(
     name="aws-s3-no-public-bucket-policy",
-    description="No bucket policy allows anyone (Principal '*') without a condition.",
+    description=(
+        "No bucket policy allows anyone (Principal '*') without a condition that narrows who."
+    ),
     severity=Severity.HIGH,
     enforcement=MANDATORY,
     resource_types=(BUCKET_POLICY, *BUCKET_TYPES),
@@ -634,6 +650,7 @@ PUBLIC_POLICY = resource_rule(
         "in the `policy` of aws.s3.BucketPolicy, name the principals (e.g. the CloudFront service"
         " with an `aws:SourceArn` condition) instead of `*`"
     ),
+    checkov_ids=["CKV_AWS_70"],
     check=with_plain_props(_public_policy),
 )
 
@@ -669,7 +686,128 @@ LOG_GROUP_KEY = resource_rule(
         " logs service"
     ),
     trivy_ids=["AVD-AWS-0017"],
+    checkov_ids=["CKV_AWS_158"],
     check=with_plain_props(_log_group_without_key),
+)
+
+
+def _log_group_without_retention(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    days = props.get("retentionInDays")
+    if not is_unknown(days) and not days:
+        yield f"retentionInDays is {days!r}: the logs are kept (and billed) forever"
+
+
+LOG_GROUP_RETENTION = resource_rule(
+    name="aws-cloudwatch-log-group-retention",
+    description="CloudWatch log groups expire their logs after a set number of days.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=(LOG_GROUP,),
+    remediation="set `retention_in_days` (e.g. 30, or what the audit policy asks) on"
+    " aws.cloudwatch.LogGroup",
+    checkov_ids=["CKV_AWS_66"],
+    check=with_plain_props(_log_group_without_retention),
+)
+
+
+def _lifecycle_finding(view: BucketView) -> Iterator[str]:
+    inline = _inline_settings(view, "lifecycleRules", "lifecycleRule")
+    if view.settings.get("lifecycle") or inline or "lifecycle" in view.undecided:
+        return
+    yield f"{view.label} has no lifecycle configuration: its objects are kept forever"
+
+
+LIFECYCLE = _bucket_rule(
+    name="aws-s3-lifecycle-configuration",
+    description="Every bucket has a lifecycle configuration.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    remediation=(
+        "add an aws.s3.BucketLifecycleConfiguration with `bucket=bucket.id` and rules that expire"
+        " objects (and noncurrent versions) after the retention the data needs"
+    ),
+    checkov_ids=["CKV2_AWS_61"],
+    finding=_lifecycle_finding,
+    setting_types=LIFECYCLE_TYPES,
+)
+
+
+def _no_abort_of_incomplete_uploads(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    rules = props.get("rules")
+    if is_unknown(rules):
+        return
+    if not any(
+        str(lookup(rule, "status")).lower() == "enabled"
+        and lookup(rule, "abortIncompleteMultipartUpload", "daysAfterInitiation") is not None
+        for rule in as_list(rules)
+    ):
+        yield (
+            "no enabled rule sets abortIncompleteMultipartUpload.daysAfterInitiation: parts of"
+            " failed uploads are kept (and billed) forever"
+        )
+
+
+ABORT_INCOMPLETE_UPLOADS = resource_rule(
+    name="aws-s3-abort-incomplete-uploads",
+    description="Bucket lifecycle configurations abort incomplete multipart uploads.",
+    severity=Severity.LOW,
+    enforcement=ADVISORY,
+    resource_types=LIFECYCLE_TYPES,
+    remediation=(
+        "add `abort_incomplete_multipart_upload={'days_after_initiation': 7}` to an enabled rule"
+        " of aws.s3.BucketLifecycleConfiguration"
+    ),
+    checkov_ids=["CKV_AWS_300"],
+    check=with_plain_props(_no_abort_of_incomplete_uploads),
+)
+
+
+def _acls_enabled(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    ownership = lookup(props, "rule", "objectOwnership")
+    if not is_unknown(ownership) and ownership != "BucketOwnerEnforced":
+        yield f"rule.objectOwnership is {ownership!r}: ACLs still decide who owns and reads objects"
+
+
+ACLS_DISABLED = resource_rule(
+    name="aws-s3-disable-acls",
+    description="Bucket ownership controls disable ACLs (BucketOwnerEnforced).",
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(OWNERSHIP_CONTROLS,),
+    remediation=(
+        "set `rule={'object_ownership': 'BucketOwnerEnforced'}` on aws.s3.BucketOwnershipControls"
+    ),
+    checkov_ids=["CKV2_AWS_65"],
+    check=with_plain_props(_acls_enabled),
+)
+
+
+def _locks_everyone_out(props: Mapping[str, Any], _args: Any) -> Iterator[str]:
+    for index, statement in enumerate(statements(iam_document(props.get("policy")))):
+        if (
+            str(statement.get("Effect", "")).lower() == "deny"
+            and is_public_principal(statement.get("Principal"))
+            and any(action in ("*", "s3:*") for action in strings(statement.get("Action")))
+            and not statement.get("Condition")
+        ):
+            yield (
+                f"bucket policy statement {statement.get('Sid') or index!r} denies every action to"
+                " everyone without a condition: only the root user could undo it"
+            )
+
+
+NO_LOCKOUT = resource_rule(
+    name="aws-s3-no-lockout-policy",
+    description="No bucket policy denies every action to everyone unconditionally.",
+    severity=Severity.MEDIUM,
+    enforcement=ADVISORY,
+    resource_types=(BUCKET_POLICY,),
+    remediation=(
+        "give the Deny statement of aws.s3.BucketPolicy a Condition (e.g."
+        " `aws:SecureTransport: false`) or name the principals it denies"
+    ),
+    checkov_ids=["CKV_AWS_93"],
+    check=with_plain_props(_locks_everyone_out),
 )
 
 POLICIES: list[Policy] = [
@@ -685,4 +823,9 @@ POLICIES: list[Policy] = [
     PUBLIC_POLICY,
     DNS_COMPLIANT_NAME,
     LOG_GROUP_KEY,
+    LOG_GROUP_RETENTION,
+    LIFECYCLE,
+    ABORT_INCOMPLETE_UPLOADS,
+    ACLS_DISABLED,
+    NO_LOCKOUT,
 ]

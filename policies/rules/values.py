@@ -188,6 +188,50 @@ def is_public_principal(principal: Any) -> bool:
     return isinstance(principal, Mapping) and "*" in strings(principal.get("AWS"))
 
 
+NARROWING_CONDITION_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceip",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:userid",
+        "kms:calleraccount",
+    }
+)
+"""Condition keys that limit who (which account, organization, network or calling resource) a
+grant to Principal '*' reaches; `aws:SecureTransport` or `kms:ViaService` alone do not."""
+
+
+def condition_keys(statement: Mapping[str, Any]) -> set[str]:
+    """The statement's condition keys, lowercased (IAM compares them case-insensitively)."""
+    keys: set[str] = set()
+    condition = statement.get("Condition")
+    for operator_block in condition.values() if isinstance(condition, Mapping) else []:
+        if isinstance(operator_block, Mapping):
+            keys.update(str(key).lower() for key in operator_block)
+    return keys
+
+
+def public_grants(document: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """Allow statements of a resource or trust policy that reach any principal (`"*"`,
+    `{"AWS": "*"}`) with no condition narrowing who."""
+    return [
+        statement
+        for statement in statements(document)
+        if str(statement.get("Effect", "")).lower() == "allow"
+        and is_public_principal(statement.get("Principal"))
+        and not condition_keys(statement) & NARROWING_CONDITION_KEYS
+    ]
+
+
 def tag_value(props: Mapping[str, Any], key: str) -> Any:
     """The tag's value from `tags`, else from `tagsAll` (where provider `defaultTags` land);
     None when absent, `UNKNOWN` when the tag map itself is unknown."""

@@ -63,6 +63,7 @@ def chart_accepts(raw: dict[str, Any]) -> bool:
         "tickets.example.com",
         CERTIFICATE_ARN,
         WAF_ACL_ARN,
+        "10.20.0.0/16",
     )
     try:
         render(values)

@@ -158,3 +158,24 @@ def test_pods_accept_traffic_only_from_the_alb_security_group(prod):
     assert rule.inputs["referencedSecurityGroupId"] == "ticketing-prod-edge-alb-sg-id"
     assert rule.inputs["fromPort"] == rule.inputs["toPort"] == 8000
     assert "cidrIpv4" not in rule.inputs
+
+
+def test_autoscaler_describes_only_this_clusters_node_groups(prod):
+    policy = one(
+        prod, "aws:iam/rolePolicy:RolePolicy", "ticketing-prod-eks-cluster-autoscaler-policy"
+    )
+    (describe,) = [
+        s for s in statements(policy.inputs["policy"]) if "eks:DescribeNodegroup" in s["Action"]
+    ]
+    assert describe["Resource"] == [
+        f"arn:aws:eks:ap-northeast-2:123456789012:nodegroup/ticketing-prod-eks/ticketing-prod-eks-{pool}/*"
+        for pool in ("system", "app")
+    ]
+
+
+def test_vpc_cni_enforces_network_policies(dev, prod, dr):
+    for run in (dev, prod, dr):
+        (cluster,) = [r for r in run.resources if r.type == "eks:index:Cluster"]
+        assert cluster.inputs["vpcCniOptions"]["enableNetworkPolicy"] is True, (
+            "without the CNI's network policy agent the chart's NetworkPolicy is not enforced"
+        )

@@ -27,6 +27,17 @@ def test_connections_must_use_tls(prod):
     assert parameters.inputs["family"] == "aurora-postgresql16"
 
 
+def test_schema_changes_are_logged(prod):
+    parameters = one(
+        prod, "aws:rds/clusterParameterGroup:ClusterParameterGroup", "ticketing-prod-aurora-params"
+    )
+    assert {"name": "log_statement", "value": "ddl"} in parameters.inputs["parameters"]
+    cluster = one(prod, CLUSTER, "ticketing-prod-aurora")
+    assert cluster.inputs["enabledCloudwatchLogsExports"] == ["postgresql"], (
+        "the DDL lines reach CloudWatch only through the exported postgresql log"
+    )
+
+
 def test_prod_is_protected_and_backed_up_dev_is_disposable(dev, prod):
     prod_cluster = one(prod, CLUSTER, "ticketing-prod-aurora")
     assert prod_cluster.inputs["deletionProtection"] is True and prod_cluster.protect

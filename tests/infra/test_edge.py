@@ -185,3 +185,24 @@ def test_dev_answers_on_its_public_name_and_prod_leaves_it_to_the_routing_owner(
             for r in run.of_type("aws:route53/record:Record")
             if r.inputs.get("name") == "tickets.example.com" and not r.inputs.get("setIdentifier")
         ] == []
+
+
+def test_waf_logs_every_request_to_a_cmk_encrypted_group(dev, prod):
+    for run, stack, retention_days in ((dev, "dev", 14), (prod, "prod", 365)):
+        group = one(run, "aws:cloudwatch/logGroup:LogGroup", f"ticketing-{stack}-edge-waf-logs")
+        assert group.inputs["name"].startswith("aws-waf-logs-"), "WAF delivers only to these"
+        assert group.inputs["kmsKeyId"].endswith(f"key/ticketing-{stack}-edge-waf-logs-key")
+        assert group.inputs["retentionInDays"] == retention_days, "accessLogRetentionDays"
+        logging = one(
+            run,
+            "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+            f"ticketing-{stack}-edge-waf-logging",
+        )
+        assert logging.inputs["resourceArn"].endswith(f"ticketing-{stack}-edge-waf")
+        assert logging.inputs["logDestinationConfigs"] == [
+            f"arn:aws:cloudwatch:ap-northeast-2:123456789012:loggroup/{group.name}"
+        ]
+        assert [field["singleHeader"]["name"] for field in logging.inputs["redactedFields"]] == [
+            "authorization",
+            "cookie",
+        ], "bearer tokens and session cookies are credentials"

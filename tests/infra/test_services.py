@@ -21,6 +21,7 @@ CONTRACT_KEYS = {
     "tls",
     "targetGroupBinding",
     "ingress",
+    "networkPolicy",
 }
 
 
@@ -63,6 +64,13 @@ def test_chart_values_follow_the_contract(prod):
             "arn:aws:iam::123456789012:role/ticketing-prod-services-app-role"
         )
     }
+
+
+def test_chart_network_policy_admits_only_the_vpc(prod):
+    values = one(prod, RELEASE, "ticketing-prod-services-chart").inputs["values"]
+    assert values["networkPolicy"] == {"enabled": True, "vpcCidrs": ["10.20.0.0/16"]}, (
+        "the ALB, Redis and PostgreSQL are in the VPC: the pods' NetworkPolicy admits only it"
+    )
 
 
 def test_dr_standby_runs_fewer_replicas(dr, dev):

@@ -33,8 +33,10 @@ def _tally(rule_name: str, found: list) -> None:
     OUTCOMES[rule_name].add("violation" if found else "compliant")
 
 
-def _options() -> PolicyResourceOptions:
-    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+def _options(delete_before_replace: bool | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        False, [], delete_before_replace, [], PolicyCustomTimeouts(0, 0, 0), []
+    )
 
 
 def urn_of(resource_type: str, name: str) -> str:
@@ -56,10 +58,17 @@ def run_resource_rule(
     props: Any,
     name: str = "subject",
     config: Mapping[str, Any] | None = None,
+    options: PolicyResourceOptions | None = None,
 ) -> list[str]:
     messages: list[str] = []
     args = ResourceValidationArgs(
-        resource_type, props, urn_of(resource_type, name), name, _options(), None, config or {}
+        resource_type,
+        props,
+        urn_of(resource_type, name),
+        name,
+        options or _options(),
+        None,
+        config or {},
     )
 
     def report(message: str, urn: str | None = None) -> None:
@@ -75,8 +84,9 @@ def resource_violations(
     props: Any,
     name: str = "subject",
     config: Mapping[str, Any] | None = None,
+    options: PolicyResourceOptions | None = None,
 ) -> list[str]:
-    messages = run_resource_rule(policy, resource_type, props, name, config)
+    messages = run_resource_rule(policy, resource_type, props, name, config, options)
     _tally(policy.name, messages)
     return messages
 

@@ -376,6 +376,19 @@ def test_ecr_repository_policy_open_to_everyone():
         ]
     }
     assert violations(rule, ECR_REPOSITORY_POLICY, {"policy": named}) == []
+    transport_only = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "ecr:BatchGetImage",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ]
+    }
+    assert violations(rule, ECR_REPOSITORY_POLICY, {"policy": transport_only}) == [
+        "statement (no Sid) allows ['ecr:BatchGetImage'] to Principal '*' without a Condition"
+    ]
 
 
 # malformed inputs
@@ -438,3 +451,16 @@ def test_unknown_values_are_not_violations():
         == []
     )
     assert violations("aws-eks-enable-control-plane-logging", PULUMI_EKS_CLUSTER, unknown) == []
+
+
+@pytest.mark.parametrize("resource_type", [EKS_CLUSTER, PULUMI_EKS_CLUSTER])
+def test_eks_runs_a_supported_version(resource_type):
+    rule = "aws-eks-supported-version"
+    assert violations(rule, resource_type, {"version": "1.27"}) == [
+        "version is '1.27': EKS no longer supports Kubernetes before 1.30"
+    ]
+    assert violations(rule, resource_type, {"version": "latest"}) == [
+        "version is 'latest': not a Kubernetes minor version such as '1.33'"
+    ]
+    assert violations(rule, resource_type, {"version": "1.33"}) == []
+    assert violations(rule, resource_type, {}) == []

@@ -13,7 +13,7 @@ from policies.rules.database import (
     RDS_GLOBAL_CLUSTER,
     RDS_INSTANCE,
 )
-from tests.policies.harness import resource_violations
+from tests.policies.harness import resource_violations, stack_resource, stack_violations
 from tests.policies.malformed import messages_for_malformed
 
 RULES = {policy.name: policy for policy in database.POLICIES}
@@ -255,3 +255,125 @@ def test_unknown_values_are_not_violations():
         )
         == []
     )
+
+
+def test_cache_needs_a_customer_managed_key_at_rest():
+    rule = "aws-elasticache-at-rest-customer-key"
+    group = ELASTICACHE_REPLICATION_GROUP
+    assert violations(rule, group, {"atRestEncryptionEnabled": True}) == [
+        "kmsKeyId is not set, so data at rest is encrypted with the AWS managed ElastiCache key,"
+        " not a customer managed key"
+    ]
+    assert (
+        violations(
+            rule, group, {"atRestEncryptionEnabled": True, "kmsKeyId": "alias/aws/elasticache"}
+        )
+        != []
+    )
+    assert (
+        violations(rule, group, {"atRestEncryptionEnabled": True, "kmsKeyId": "arn:aws:kms:k"})
+        == []
+    )
+    assert violations(rule, group, {"atRestEncryptionEnabled": True, "kmsKeyId": Unknown()}) == []
+
+
+def test_cache_clients_must_authenticate():
+    rule = "aws-elasticache-require-auth"
+    group = ELASTICACHE_REPLICATION_GROUP
+    assert violations(rule, group, {"transitEncryptionEnabled": True}) == [
+        "authToken is not set and userGroupIds is empty: any client on the network can connect"
+    ]
+    assert violations(rule, group, {"authToken": "", "userGroupIds": []}) != []
+    assert violations(rule, group, {"authToken": "s3cret-token-of-32-characters!!"}) == []
+    assert violations(rule, group, {"userGroupIds": ["ticketing-users"]}) == []
+    assert violations(rule, group, {"authToken": Unknown()}) == []
+
+
+def test_cluster_exports_its_logs():
+    rule = "aws-rds-cluster-export-logs"
+    assert violations(rule, RDS_CLUSTER, {}) == [
+        "enabledCloudwatchLogsExports is not set: the database's logs stay on the instances and"
+        " age out"
+    ]
+    assert violations(rule, RDS_CLUSTER, {"enabledCloudwatchLogsExports": []}) != []
+    assert violations(rule, RDS_CLUSTER, {"enabledCloudwatchLogsExports": ["postgresql"]}) == []
+
+
+@pytest.mark.parametrize("resource_type", [RDS_INSTANCE, RDS_CLUSTER_INSTANCE])
+def test_enhanced_monitoring(resource_type):
+    rule = "aws-rds-enhanced-monitoring"
+    assert violations(rule, resource_type, {"monitoringInterval": 0}) == [
+        "monitoringInterval is 0: no OS-level metrics (enhanced monitoring)"
+    ]
+    assert violations(rule, resource_type, {}) != []
+    assert violations(rule, resource_type, {"monitoringInterval": 30}) == []
+    assert violations(rule, resource_type, {"monitoringInterval": UNKNOWN_NUMBER_VALUE}) == []
+
+
+def test_cache_fails_over_across_zones():
+    rule = "aws-elasticache-multi-az"
+    group = ELASTICACHE_REPLICATION_GROUP
+    assert violations(rule, group, {"automaticFailoverEnabled": True}) == [
+        "multiAzEnabled is not set"
+    ]
+    assert violations(rule, group, {"multiAzEnabled": True}) == [
+        "automaticFailoverEnabled is not set"
+    ]
+    assert violations(rule, group, {"multiAzEnabled": True, "automaticFailoverEnabled": True}) == []
+
+
+def test_mysql_clusters_export_their_audit_log():
+    rule = "aws-rds-cluster-export-logs"
+    mysql = {"engine": "aurora-mysql", "enabledCloudwatchLogsExports": ["error"]}
+    assert violations(rule, RDS_CLUSTER, mysql) == [
+        "enabledCloudwatchLogsExports is ['error']: a MySQL engine's audit log is missing"
+    ]
+    assert violations(rule, RDS_CLUSTER, {**mysql, "enabledCloudwatchLogsExports": ["audit"]}) == []
+
+
+@pytest.mark.parametrize("resource_type", [RDS_INSTANCE, RDS_CLUSTER_INSTANCE])
+def test_minor_upgrades_are_automatic(resource_type):
+    rule = "aws-rds-auto-minor-version-upgrade"
+    assert violations(rule, resource_type, {"autoMinorVersionUpgrade": False}) == [
+        "autoMinorVersionUpgrade is False: security patches wait for someone"
+    ]
+    assert violations(rule, resource_type, {}) == []  # AWS's default is True
+
+
+def test_cluster_copies_tags_to_snapshots():
+    rule = "aws-rds-copy-tags-to-snapshot"
+    assert violations(rule, RDS_CLUSTER, {}) == ["copyTagsToSnapshot is not set"]
+    assert violations(rule, RDS_CLUSTER, {"copyTagsToSnapshot": True}) == []
+
+
+def test_postgres_clusters_log_statements():
+    rule = RULES["aws-rds-postgres-query-logging"]
+    params = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
+    cluster = stack_resource(
+        RDS_CLUSTER,
+        "aurora",
+        {"engine": "aurora-postgresql", "dbClusterParameterGroupName": "aurora-params-id"},
+    )
+    tls_only = stack_resource(
+        params, "aurora-params", {"parameters": [{"name": "rds.force_ssl", "value": "1"}]}
+    )
+    assert stack_violations(rule, [cluster, tls_only]) == [
+        (
+            "aurora",
+            "the cluster parameter group 'aurora-params-id' does not set ['log_statement',"
+            " 'log_min_duration_statement']: no statement reaches the postgresql log",
+        )
+    ]
+    logged = stack_resource(
+        params,
+        "aurora-params",
+        {
+            "parameters": [
+                {"name": "log_statement", "value": "ddl"},
+                {"name": "log_min_duration_statement", "value": "500"},
+            ]
+        },
+    )
+    assert stack_violations(rule, [cluster, logged]) == []
+    mysql = stack_resource(RDS_CLUSTER, "m", {"engine": "aurora-mysql"})
+    assert stack_violations(rule, [mysql]) == []

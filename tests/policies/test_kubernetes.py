@@ -14,16 +14,27 @@ from policies.rules.kubernetes import (
     HELM_CHART_V4,
     HELM_RELEASE,
     JOB,
+    NETWORK_POLICY,
     POD,
     REPLICA_SET,
     STATEFUL_SET,
     image_tag,
 )
-from tests.policies.harness import as_cli_delivers, resource_violations
+from tests.policies.harness import (
+    as_cli_delivers,
+    resource_violations,
+    stack_resource,
+    stack_violations,
+)
 from tests.policies.malformed import messages_for_malformed
 
 RULES = {policy.name: policy for policy in kubernetes.POLICIES}
-WORKLOAD_RULES = [name for name in RULES if name != "k8s-helm-values-no-insecure-settings"]
+WORKLOAD_RULES = [
+    name
+    for name, rule in RULES.items()
+    if name not in ("k8s-helm-values-no-insecure-settings", "k8s-no-default-namespace")
+    and isinstance(rule, ResourceValidationPolicy)
+]
 
 HARDENED_POD_SPEC = {
     "automountServiceAccountToken": False,
@@ -301,3 +312,73 @@ def test_unknown_values_are_not_violations():
     )
     for rule in WORKLOAD_RULES:
         assert violations(rule, DEPLOYMENT, unknown) == [], rule
+
+
+def _labelled_deployment(name: str, namespace: str, labels: dict) -> object:
+    spec = {"template": {"metadata": {"labels": labels}, "spec": HARDENED_POD_SPEC}}
+    return stack_resource(DEPLOYMENT, name, {"metadata": {"namespace": namespace}, "spec": spec})
+
+
+def _network_policy(namespace: str, selector: dict) -> object:
+    return stack_resource(
+        NETWORK_POLICY,
+        f"np-{namespace}",
+        {"metadata": {"namespace": namespace}, "spec": {"podSelector": selector}},
+    )
+
+
+def test_workloads_need_a_network_policy_that_selects_them():
+    rule = RULES["k8s-namespace-network-policy"]
+    api = _labelled_deployment("api", "ticketing", {"app": "api"})
+    worker = _labelled_deployment("worker", "ticketing", {"app": "worker"})
+    only_api = _network_policy("ticketing", {"matchLabels": {"app": "api"}})
+    assert stack_violations(rule, [api, worker, only_api]) == [
+        (
+            "worker",
+            "no NetworkPolicy in namespace 'ticketing' selects this workload's pods (labels"
+            " {'app': 'worker'}): they accept traffic from any pod",
+        )
+    ]
+    every_pod = _network_policy("ticketing", {})
+    assert stack_violations(rule, [api, worker, every_pod]) == []
+    by_expression = _network_policy(
+        "ticketing", {"matchExpressions": [{"key": "app", "operator": "In", "values": ["worker"]}]}
+    )
+    assert stack_violations(rule, [worker, by_expression]) == []
+    other_namespace = _network_policy("other", {})
+    assert [name for name, _ in stack_violations(rule, [api, other_namespace])] == ["api"]
+
+
+def test_helm_release_counts_its_network_policy_value():
+    rule = RULES["k8s-namespace-network-policy"]
+    release = stack_resource(HELM_RELEASE, "app", {"namespace": "ticketing", "values": {}})
+    assert stack_violations(rule, [release]) == [
+        (
+            "app",
+            "the release's values do not set networkPolicy.enabled and no NetworkPolicy in"
+            " namespace 'ticketing' selects its pods",
+        )
+    ]
+    enabled = stack_resource(
+        HELM_RELEASE,
+        "app",
+        {"namespace": "ticketing", "values": {"networkPolicy": {"enabled": True}}},
+    )
+    assert stack_violations(rule, [enabled]) == []
+    assert stack_violations(rule, [release, _network_policy("ticketing", {})]) == []
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "placed"),
+    [
+        ("kubernetes:core/v1:Secret", {"metadata": {"namespace": "ticketing"}}),
+        (HELM_RELEASE, {"namespace": "ticketing"}),
+    ],
+)
+def test_resources_live_in_their_own_namespace(resource_type, placed):
+    rule = "k8s-no-default-namespace"
+    assert violations(rule, resource_type, {}) == [
+        "the namespace is 'not set': the resource lands in 'default', shared with everything"
+        " nobody placed"
+    ]
+    assert violations(rule, resource_type, placed) == []

@@ -20,6 +20,9 @@ from policies.rules.network import (
     VPC,
     VPC_EGRESS_RULE,
     VPC_INGRESS_RULE,
+    WAF_ASSOCIATION,
+    WAF_LOGGING,
+    WEB_ACL,
     is_public_cidr,
 )
 from tests.policies.harness import (
@@ -541,3 +544,177 @@ def test_ports_arriving_as_floats_from_the_cli_are_read_as_ports():
         "ingress[0] allows tcp port 22, including admin/data ports 22 (SSH) from 0.0.0.0/0; only"
         " TCP 80/443 may be public"
     ]
+
+
+def test_internet_facing_alb_needs_a_waf_association():
+    rule = RULES["aws-elb-public-alb-behind-waf"]
+    edge = stack_resource(LB, "edge", {"arn": "arn:aws:elasticloadbalancing:alb/edge"})
+    inside = stack_resource(LB, "inside", {"internal": True})
+    network_lb = stack_resource(LB, "nlb", {"loadBalancerType": "network"})
+    message = (
+        "internet-facing application load balancer with no aws.wafv2.WebAclAssociation naming it"
+        " as resourceArn"
+    )
+    assert stack_violations(rule, [edge, inside, network_lb]) == [("edge", message)]
+    association = stack_resource(
+        WAF_ASSOCIATION, "edge-waf", {"resourceArn": "arn:aws:elasticloadbalancing:alb/edge"}
+    )
+    assert stack_violations(rule, [edge, inside, network_lb, association]) == []
+    by_dependency = stack_resource(WAF_ASSOCIATION, "w", {"resourceArn": UNKNOWN_STRING_VALUE})
+    by_dependency.property_dependencies = {"resourceArn": [edge]}
+    assert stack_violations(rule, [edge, by_dependency]) == []
+    elsewhere = stack_resource(WAF_ASSOCIATION, "w", {"resourceArn": "arn:aws:apigateway:x"})
+    assert stack_violations(rule, [edge, elsewhere]) == [("edge", message)]
+
+
+def test_load_balancer_access_logs():
+    rule = "aws-elb-enable-access-logs"
+    assert violations(rule, LB, {}) == ["accessLogs.enabled is not set"]
+    assert violations(rule, LB, {"accessLogs": {"enabled": True}}) == [
+        "accessLogs.bucket is not set"
+    ]
+    assert violations(rule, LB, {"accessLogs": {"enabled": True, "bucket": "alb-logs"}}) == []
+
+
+def test_load_balancer_deletion_protection():
+    rule = "aws-elb-enable-deletion-protection"
+    assert violations(rule, LB, {"enableDeletionProtection": False}) == [
+        "enableDeletionProtection is False"
+    ]
+    assert violations(rule, LB, {"enableDeletionProtection": True}) == []
+
+
+def test_web_acl_needs_a_logging_configuration():
+    rule = RULES["aws-wafv2-enable-logging"]
+    acl = stack_resource(WEB_ACL, "edge-waf", {"arn": "arn:aws:wafv2:acl/edge"})
+    assert stack_violations(rule, [acl]) == [
+        (
+            "edge-waf",
+            "no aws.wafv2.WebAclLoggingConfiguration names this web ACL as resourceArn: its blocks"
+            " and matches are not recorded",
+        )
+    ]
+    logging = stack_resource(
+        WAF_LOGGING, "edge-waf-logging", {"resourceArn": "arn:aws:wafv2:acl/edge"}
+    )
+    assert stack_violations(rule, [acl, logging]) == []
+
+
+def test_network_load_balancers_balance_across_zones():
+    rule = "aws-elb-cross-zone-load-balancing"
+    assert violations(rule, LB, {"loadBalancerType": "network"}) == [
+        "enableCrossZoneLoadBalancing is not set"
+    ]
+    assert (
+        violations(rule, LB, {"loadBalancerType": "network", "enableCrossZoneLoadBalancing": True})
+        == []
+    )
+    assert violations(rule, LB, {"loadBalancerType": "application"}) == []
+
+
+def test_desync_mitigation():
+    rule = "aws-elb-desync-mitigation"
+    assert violations(rule, LB, {"desyncMitigationMode": "monitor"}) == [
+        "desyncMitigationMode is 'monitor': smuggled requests reach the targets"
+    ]
+    assert violations(rule, LB, {"desyncMitigationMode": "strictest"}) == []
+    assert violations(rule, LB, {}) == []  # AWS's default is defensive
+
+
+TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
+
+
+def test_target_groups_probe_a_readiness_path():
+    rule = "aws-elb-target-group-health-check"
+    assert violations(rule, TARGET_GROUP, {"protocol": "HTTPS"}) == [
+        "healthCheck.path is not set: the load balancer probes '/', not a readiness endpoint"
+    ]
+    assert violations(
+        rule, TARGET_GROUP, {"protocol": "HTTP", "healthCheck": {"enabled": False}}
+    ) == ["healthCheck.enabled is False: unhealthy targets keep receiving requests"]
+    ready = {"protocol": "HTTPS", "healthCheck": {"path": "/readyz"}}
+    assert violations(rule, TARGET_GROUP, ready) == []
+    assert violations(rule, TARGET_GROUP, {"protocol": "TCP"}) == []
+
+
+def test_target_groups_use_https():
+    rule = "aws-elb-target-group-https"
+    assert violations(rule, TARGET_GROUP, {"protocol": "HTTP"}) == [
+        "protocol is 'HTTP': requests cross the VPC to the targets unencrypted"
+    ]
+    assert violations(rule, TARGET_GROUP, {"protocol": "HTTPS"}) == []
+
+
+def test_no_peering_route_to_everything():
+    rule = "aws-ec2-no-peering-route-to-everything"
+    table = "aws:ec2/routeTable:RouteTable"
+    everything = {"routes": [{"cidrBlock": "0.0.0.0/0", "vpcPeeringConnectionId": "pcx-1"}]}
+    assert violations(rule, table, everything) == [
+        "cidrBlock 0.0.0.0/0 goes through VPC peering: the peer reaches every address"
+    ]
+    peer_only = {"routes": [{"cidrBlock": "10.30.0.0/16", "vpcPeeringConnectionId": "pcx-1"}]}
+    internet = {"routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}]}
+    assert violations(rule, table, peer_only) == []
+    assert violations(rule, table, internet) == []
+    route = {"destinationCidrBlock": "0.0.0.0/0", "vpcPeeringConnectionId": "pcx-1"}
+    assert violations(rule, "aws:ec2/route:Route", route) != []
+
+
+def test_security_groups_are_used():
+    rule = RULES["aws-ec2-security-group-attached"]
+    used = stack_resource(SECURITY_GROUP, "alb-sg", {"description": "alb"})
+    spare = stack_resource(SECURITY_GROUP, "spare-sg", {"description": "spare"})
+    alb = stack_resource(LB, "alb", {"securityGroups": ["alb-sg-id"]})
+    ingress = stack_resource(VPC_INGRESS_RULE, "in", {"securityGroupId": "spare-sg-id"})
+    assert stack_violations(rule, [used, spare, alb, ingress]) == [
+        ("spare-sg", "no resource uses this security group: it guards nothing")
+    ]
+    cache = stack_resource(
+        "aws:elasticache/replicationGroup:ReplicationGroup", "c", {"securityGroupIds": [Unknown()]}
+    )
+    assert stack_violations(rule, [used, spare, alb, cache]) == []
+
+
+WAF_RULE = {
+    "name": "bad-inputs",
+    "overrideAction": {"none": {}},
+    "statement": {
+        "managedRuleGroupStatement": {
+            "vendorName": "AWS",
+            "name": "AWSManagedRulesKnownBadInputsRuleSet",
+        }
+    },
+}
+
+
+def test_web_acl_rules_have_actions():
+    rule = "aws-wafv2-rules-with-actions"
+    assert violations(rule, WEB_ACL, {"rules": []}) == [
+        "rules is empty: the web ACL only applies its default action"
+    ]
+    assert violations(rule, WEB_ACL, {"rules": [{"name": "x", "statement": {}}]}) == [
+        "rules[0] ('x') has neither action nor overrideAction"
+    ]
+    assert violations(rule, WEB_ACL, {"rules": [WAF_RULE]}) == []
+
+
+def test_web_acl_blocks_known_bad_inputs():
+    rule = "aws-wafv2-block-known-bad-inputs"
+    rate_only = {"name": "rate", "action": {"block": {}}, "statement": {"rateBasedStatement": {}}}
+    assert violations(rule, WEB_ACL, {"rules": [rate_only]}) == [
+        "no rule uses the AWS managed group AWSManagedRulesKnownBadInputsRuleSet: Log4j JNDI"
+        " lookups (CVE-2021-44228) and other known exploit inputs pass"
+    ]
+    assert violations(rule, WEB_ACL, {"rules": [rate_only, WAF_RULE]}) == []
+
+
+def test_address_records_are_aliases():
+    rule = "aws-route53-address-record-alias"
+    record = "aws:route53/record:Record"
+    assert violations(rule, record, {"type": "A", "records": ["203.0.113.7"]}) == [
+        "the A record lists addresses ['203.0.113.7']: once they are released the name points at"
+        " whoever gets them next"
+    ]
+    alias = {"type": "A", "aliases": [{"name": "edge.elb.amazonaws.com", "zoneId": "Z1"}]}
+    assert violations(rule, record, alias) == []
+    assert violations(rule, record, {"type": "CNAME", "records": ["x.example.com"]}) == []

@@ -452,8 +452,140 @@ def test_program_run_through_the_analyzer():
     assert analysis.undecided == []
     assert {(violation.policy, violation.resource_name) for violation in analysis.violations} == {
         ("aws-iam-filter-passrole-access", "deployer"),
+        ("aws-iam-scope-restrictable-actions", "deployer"),
         ("aws-iam-no-policy-wildcards", "worker-everything"),
         ("aws-iam-filter-passrole-access", "worker-everything"),
         ("aws-iam-unauthorized-bucket-access", "worker-everything"),
         ("aws-iam-no-admin-managed-policy", "worker-admin"),
     }
+
+
+# ------------------------------------------------------------- resource and trust policies
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "field"),
+    [
+        ("aws:sns/topic:Topic", "policy"),
+        ("aws:sns/topicPolicy:TopicPolicy", "policy"),
+        ("aws:sqs/queue:Queue", "policy"),
+        ("aws:sqs/queuePolicy:QueuePolicy", "policy"),
+        ("aws:kms/key:Key", "policy"),
+        ("aws:secretsmanager/secretPolicy:SecretPolicy", "policy"),
+        (ROLE, "assumeRolePolicy"),
+    ],
+)
+def test_resource_and_trust_policies_grant_nothing_to_everyone(resource_type, field):
+    rule = security.PUBLIC_RESOURCE_POLICY
+    to_everyone = {"Sid": "open", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "x:Y"}
+    assert resource_violations(rule, resource_type, {field: document(to_everyone)}) == [
+        f"{field} statement 'open' allows ['x:Y'] to Principal {{'AWS': '*'}} without a"
+        " condition that narrows who"
+    ]
+    transport_only = {**to_everyone, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
+    assert resource_violations(rule, resource_type, {field: document(transport_only)}) != []
+    narrowed = {**to_everyone, "Condition": {"StringEquals": {"aws:SourceAccount": "1"}}}
+    named = {**to_everyone, "Principal": {"Service": "events.amazonaws.com"}}
+    denied = {**to_everyone, "Effect": "Deny"}
+    assert (
+        resource_violations(rule, resource_type, {field: document(narrowed, named, denied)}) == []
+    )
+
+
+def test_kms_key_needs_an_explicit_policy():
+    rule = security.KMS_KEY_POLICY
+    key = "aws:kms/key:Key"
+    assert resource_violations(rule, key, {"enableKeyRotation": True}) == [
+        "policy is None: the key gets AWS's default policy, which lets any IAM principal of the"
+        " account with kms:* permissions use and administer it"
+    ]
+    assert resource_violations(rule, key, {"policy": document(allow("kms:Decrypt"))}) == []
+    assert resource_violations(rule, key, {"policy": Unknown()}) == []
+
+
+def test_actions_that_take_a_resource_arn_are_not_granted_on_everything():
+    rule = security.RESTRICTABLE_ACTIONS
+    mixed = allow(["eks:DescribeNodegroup", "ec2:DescribeImages", "ec2:Describe*"])
+    assert resource_violations(rule, POLICY, {"policy": document(mixed)}) == [
+        "policy statement #0 allows ['eks:DescribeNodegroup'] on Resource '*'; they accept"
+        " resource ARNs"
+    ]
+    scoped = allow("eks:DescribeNodegroup", "arn:aws:eks:r:1:nodegroup/c/g/*")
+    wildcard_only = allow(["ec2:DescribeImages", "autoscaling:DescribeTags"])
+    unknown_service = allow("newservice:DoThing")
+    assert (
+        resource_violations(
+            rule, POLICY, {"policy": document(scoped, wildcard_only, unknown_service)}
+        )
+        == []
+    )
+
+
+def test_wildcard_only_actions_come_from_the_generated_list():
+    assert "ec2:describeinstances" in security.WILDCARD_ONLY_ACTIONS
+    assert "s3:getobject" not in security.WILDCARD_ONLY_ACTIONS
+    assert "s3" in security.KNOWN_SERVICES
+
+
+def test_kms_key_is_enabled():
+    rule = security.KMS_KEY_ENABLED
+    key = "aws:kms/key:Key"
+    assert resource_violations(rule, key, {"isEnabled": False}) == [
+        "isEnabled is False: nothing can decrypt with the key"
+    ]
+    assert resource_violations(rule, key, {}) == []
+
+
+def web_identity(**conditions) -> dict:
+    return {
+        "Effect": "Allow",
+        "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/oidc.eks.example/id/X"},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        **({"Condition": {"StringEquals": conditions}} if conditions else {}),
+    }
+
+
+def test_web_identity_trust_names_the_subject():
+    rule = security.WEB_IDENTITY_SUBJECT
+    audience_only = web_identity(**{"oidc.eks.example/id/X:aud": "sts.amazonaws.com"})
+    assert resource_violations(rule, ROLE, {"assumeRolePolicy": document(audience_only)}) == [
+        "assumeRolePolicy statement 0 lets any subject of the identity provider assume the role"
+        " (no ':sub' condition)"
+    ]
+    pinned = web_identity(**{"oidc.eks.example/id/X:sub": "system:serviceaccount:ticketing:app"})
+    assert resource_violations(rule, ROLE, {"assumeRolePolicy": document(pinned)}) == []
+
+
+def test_role_trust_names_principals_not_accounts():
+    rule = security.ACCOUNT_TRUST
+    account = {
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+        "Action": "sts:AssumeRole",
+    }
+    assert resource_violations(rule, ROLE, {"assumeRolePolicy": document(account)}) == [
+        "assumeRolePolicy statement 0 trusts every identity of account(s)"
+        " ['arn:aws:iam::123456789012:root']"
+    ]
+    narrowed = {
+        **account,
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/ops"}},
+    }
+    named = {**account, "Principal": {"AWS": "arn:aws:iam::123456789012:role/ops"}}
+    service = {**account, "Principal": {"Service": "ec2.amazonaws.com"}}
+    assert (
+        resource_violations(rule, ROLE, {"assumeRolePolicy": document(narrowed, named, service)})
+        == []
+    )
+
+
+def test_secrets_rotate():
+    rule = security.SECRET_ROTATION_RULE
+    secret = stack_resource("aws:secretsmanager/secret:Secret", "app", {"arn": "arn:secret:app"})
+    assert stack_violations(rule, [secret]) == [
+        ("app", "no aws.secretsmanager.SecretRotation has this secret as its secretId")
+    ]
+    rotation = stack_resource(
+        "aws:secretsmanager/secretRotation:SecretRotation", "r", {"secretId": "arn:secret:app"}
+    )
+    assert stack_violations(rule, [secret, rotation]) == []

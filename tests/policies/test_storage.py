@@ -407,6 +407,17 @@ def test_log_group_needs_a_kms_key():
     assert resource_violations(storage.LOG_GROUP_KEY, log_group, {"kmsKeyId": Unknown()}) == []
 
 
+def test_log_group_needs_a_retention():
+    log_group = "aws:cloudwatch/logGroup:LogGroup"
+    rule = storage.LOG_GROUP_RETENTION
+    assert resource_violations(rule, log_group, {"kmsKeyId": KEY_ARN}) == [
+        "retentionInDays is None: the logs are kept (and billed) forever"
+    ]
+    assert resource_violations(rule, log_group, {"retentionInDays": 0}) != []
+    assert resource_violations(rule, log_group, {"retentionInDays": 30}) == []
+    assert resource_violations(rule, log_group, {"retentionInDays": Unknown()}) == []
+
+
 # ------------------------------------------------------------- a real program under mocks,
 # through the analyzer
 
@@ -426,6 +437,9 @@ SAMPLE_FINDINGS = {
     ("aws-s3-enable-object-write-logging", "uploads"),
     ("aws-s3-enable-object-read-logging", "access-logs"),
     ("aws-s3-enable-object-read-logging", "uploads"),
+    ("aws-s3-lifecycle-configuration", "access-logs"),
+    ("aws-s3-lifecycle-configuration", "uploads"),
+    ("aws-s3-lifecycle-configuration", "assets"),
 }
 
 
@@ -510,6 +524,10 @@ def test_malformed_stack_resources_never_raise():
             storage.PUBLIC_POLICY,
             storage.DNS_COMPLIANT_NAME,
             storage.LOG_GROUP_KEY,
+            storage.LOG_GROUP_RETENTION,
+            storage.ABORT_INCOMPLETE_UPLOADS,
+            storage.ACLS_DISABLED,
+            storage.NO_LOCKOUT,
         ):
             continue
         assert all(isinstance(message, str) for _, message in run_stack_rule(rule, odd))
@@ -579,3 +597,66 @@ def test_deprecated_bucket_v2_inline_lists_count():
     assert stack_violations(storage.VERSIONING, [aes]) == [
         ("aes", "bucket resource 'aes' does not enable versioning (found [False])")
     ]
+
+
+# ------------------------------------------------------------- lifecycle, ownership, lockout
+
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+EXPIRE_AND_ABORT = {
+    "status": "Enabled",
+    "expiration": {"days": 30},
+    "abortIncompleteMultipartUpload": {"daysAfterInitiation": 7},
+}
+
+
+def test_every_bucket_has_a_lifecycle_configuration():
+    logs = stack_resource(BUCKET, "logs", {"bucket": "logs"})
+    assets = stack_resource(BUCKET, "assets", {"bucket": "assets"})
+    lifecycle = stack_resource(LIFECYCLE, "l", {"bucket": "logs", "rules": [EXPIRE_AND_ABORT]})
+    assert stack_violations(storage.LIFECYCLE, [logs, assets, lifecycle]) == [
+        ("assets", "bucket 'assets' has no lifecycle configuration: its objects are kept forever")
+    ]
+    assert stack_violations(storage.LIFECYCLE, [logs, lifecycle]) == []
+
+
+def test_lifecycle_aborts_incomplete_uploads():
+    rule = storage.ABORT_INCOMPLETE_UPLOADS
+    expire_only = {"status": "Enabled", "expiration": {"days": 30}}
+    assert resource_violations(rule, LIFECYCLE, {"rules": [expire_only]}) == [
+        "no enabled rule sets abortIncompleteMultipartUpload.daysAfterInitiation: parts of failed"
+        " uploads are kept (and billed) forever"
+    ]
+    disabled = {**EXPIRE_AND_ABORT, "status": "Disabled"}
+    assert resource_violations(rule, LIFECYCLE, {"rules": [disabled]}) != []
+    assert resource_violations(rule, LIFECYCLE, {"rules": [EXPIRE_AND_ABORT]}) == []
+
+
+def test_ownership_controls_disable_acls():
+    rule = storage.ACLS_DISABLED
+    controls = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+    assert resource_violations(rule, controls, {"rule": {"objectOwnership": "ObjectWriter"}}) == [
+        "rule.objectOwnership is 'ObjectWriter': ACLs still decide who owns and reads objects"
+    ]
+    assert (
+        resource_violations(rule, controls, {"rule": {"objectOwnership": "BucketOwnerEnforced"}})
+        == []
+    )
+
+
+def test_bucket_policy_does_not_lock_everyone_out():
+    rule = storage.NO_LOCKOUT
+    deny_all = '{"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*"}]}'
+    assert resource_violations(rule, "aws:s3/bucketPolicy:BucketPolicy", {"policy": deny_all}) == [
+        "bucket policy statement 0 denies every action to everyone without a condition: only the"
+        " root user could undo it"
+    ]
+    insecure_transport_only = (
+        '{"Statement": [{"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",'
+        ' "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}'
+    )
+    assert (
+        resource_violations(
+            rule, "aws:s3/bucketPolicy:BucketPolicy", {"policy": insecure_transport_only}
+        )
+        == []
+    )

@@ -1,0 +1,1 @@
+"""Which checks of other scanners the pack covers: the committed checkov table and its builder."""
