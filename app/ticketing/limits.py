@@ -58,7 +58,8 @@ def too_many(detail: str, retry_after: int) -> ApiError:
 
 
 class JoinRate:
-    """Joins per address in the current second (a fixed window, forgotten as the second ends)."""
+    """Joins per address in the current second (a fixed window, forgotten as the second ends);
+    `per_second` 0 is no limit, and callers then skip `check`."""
 
     def __init__(self, per_second: int) -> None:
         self.per_second = per_second
@@ -66,8 +67,6 @@ class JoinRate:
         self._counts: dict[str, int] = {}
 
     def check(self, address: str) -> None:
-        if not self.per_second:
-            return
         second = int(time.monotonic())
         if second != self._second:
             self._second, self._counts = second, {}

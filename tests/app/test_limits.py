@@ -3,7 +3,7 @@ from trusted proxies) and availability WebSockets per address, each a 429 JSON w
 
 import asyncio
 import ipaddress
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import httpx
 import pytest
@@ -44,7 +44,7 @@ async def limited(
             app.stop()
 
 
-async def _burst(url: str, forwarded_for: list[str | None]) -> list[httpx.Response]:
+async def _burst(url: str, forwarded_for: Sequence[str | None]) -> list[httpx.Response]:
     """One join per entry, all at once, each as a new client, with that X-Forwarded-For."""
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         return await asyncio.gather(
