@@ -76,7 +76,8 @@ services = Services(
     AppSecrets(
         cache.url, database_url, config.secrets.admin_token, config.secrets.token_signing_secret
     ),
-    cache.client_env,
+    # X-Forwarded-For is believed only from the ALB (per-IP limits, app/ticketing/limits.py)
+    {**cache.client_env, "TICKETING_TRUSTED_PROXIES": ",".join(network.public_cidrs)},
     cluster.provider,
     cluster.oidc_provider_arn,
     cluster.oidc_provider_url,

@@ -75,6 +75,7 @@ class Network(pulumi.ComponentResource):
         self._flow_logs(name, region, config.flow_log_retention_days)
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
+        self.public_cidrs = public_blocks  # the ALB's addresses: the app's trusted proxies
         self.private_subnet_ids = [subnet.id for subnet in self.private_subnets]
         self.register_outputs(
             {

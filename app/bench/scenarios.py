@@ -28,6 +28,7 @@ from app.bench.processes import CpuSplit
 from app.bench.profile import record_during
 from app.bench.report import paired_ratio, require_no_errors, require_statuses
 from app.bench.wrk import WrkResult, run_wrk
+from ticketing.limits import PER_ADDRESS_LIMITS_OFF
 
 HOST = "127.0.0.1"
 WARMUP_S = 1
@@ -138,7 +139,11 @@ def running_ceiling(split: CpuSplit, out: Path) -> Iterator[str]:
 async def running_app(split: CpuSplit, out: Path) -> AsyncIterator[RunningApp]:
     port = processes.free_port()
     admin_token = secrets.token_urlsafe(24)
-    env = {"TICKETING_ADMIN_TOKEN": admin_token, "TICKETING_SECRET": secrets.token_urlsafe(32)}
+    env = {
+        "TICKETING_ADMIN_TOKEN": admin_token,
+        "TICKETING_SECRET": secrets.token_urlsafe(32),
+        **PER_ADDRESS_LIMITS_OFF,  # every load generator is on 127.0.0.1
+    }
     ticketing = str(Path(sys.executable).with_name("ticketing"))
     server = processes.start(
         [ticketing, "serve", "--host", HOST, "--port", str(port)],

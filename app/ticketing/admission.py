@@ -9,7 +9,8 @@ from typing import cast
 from ticketing import metrics
 from ticketing.backends import Backends
 from ticketing.background import wait_or_stop
-from ticketing.events import install_event, list_event_ids
+from ticketing.event_ends import expire_event_keys, list_event_ends
+from ticketing.events import install_event
 from ticketing.keys import EVENT_IDS_KEY, event_keys
 from ticketing.opening import opening_order
 
@@ -77,6 +78,15 @@ async def step(backends: Backends, event_ids: list[str]) -> None:
             await resolve_overdue_confirm(backends, event_id, hold_id.decode())
 
 
+async def _list_events(backends: Backends) -> set[str]:
+    """Every event id in PostgreSQL; each one's end is noted on the way."""
+    ends = await list_event_ends(backends.pool)
+    backends.ends.replace(
+        {event_id: ends_at.timestamp() for event_id, ends_at in ends.items() if ends_at}
+    )
+    return set(ends)
+
+
 async def run_admission_loop(backends: Backends, stopping: asyncio.Event) -> None:
     durable_ids: set[str] = set()
     listed_at = 0.0
@@ -85,12 +95,21 @@ async def run_admission_loop(backends: Backends, stopping: asyncio.Event) -> Non
         try:
             # Redis knows new events at once; PostgreSQL also those a Redis loss forgot.
             if started - listed_at > EVENT_LIST_REFRESH_SECONDS:
-                durable_ids, listed_at = set(await list_event_ids(backends.pool)), started
+                durable_ids, listed_at = await _list_events(backends), started
             loaded_ids = {
                 cast(bytes, event_id).decode()
                 for event_id in await backends.redis.smembers(EVENT_IDS_KEY)
             }
-            event_ids = sorted(durable_ids | loaded_ids)
+            # ended events cost no script run; past their grace period their keys go
+            now = time.time()
+            for event_id in loaded_ids:
+                if backends.ends.expired(event_id, now):
+                    await expire_event_keys(backends, event_id, 0)
+            event_ids = sorted(
+                event_id
+                for event_id in durable_ids | loaded_ids
+                if not backends.ends.ended(event_id, now)
+            )
             if event_ids:
                 await step(backends, event_ids)
         except Exception:  # Redis or PostgreSQL away: keep trying, the next step catches up

@@ -9,6 +9,8 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from ticketing.config import Settings
+from ticketing.event_ends import EventEnds
+from ticketing.limits import Limits
 from ticketing.queue_states import QueueStates
 from ticketing.redis_clients import connect_redis
 from ticketing.scripts import EventScripts, register_scripts
@@ -23,6 +25,8 @@ class Backends:
     scripts: EventScripts
     tokens: Tokens
     queue_states: QueueStates
+    limits: Limits
+    ends: EventEnds
 
     async def close_redis(self) -> None:
         await self.scripts.batcher.aclose()
@@ -34,5 +38,12 @@ class Backends:
 def open_backends(settings: Settings, pool: asyncpg.Pool) -> Backends:
     redis, subscriber = connect_redis(settings.redis_url, settings.redis_cluster)
     return Backends(
-        redis, subscriber, pool, register_scripts(redis), Tokens(settings.secret), QueueStates()
+        redis,
+        subscriber,
+        pool,
+        register_scripts(redis),
+        Tokens(settings.secret),
+        QueueStates(),
+        Limits(settings.limits),
+        EventEnds(settings.end_grace_seconds),
     )

@@ -11,6 +11,7 @@ import httpx
 from rich.console import Console
 
 from ticketing.demo_event import DEMO_EVENT_ID
+from ticketing.limits import PER_ADDRESS_LIMITS_OFF
 from ticketing.serve import serve
 from ticketing.surge import run_surge
 
@@ -59,9 +60,12 @@ def demo(port: int, clients: int) -> int:
     server = subprocess.Popen(
         [sys.executable, "-m", "ticketing.cli", "serve", "--port", str(port)],
         env={
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL")
+            **{
+                key: value
+                for key, value in os.environ.items()
+                if key not in ("TICKETING_REDIS_URL", "TICKETING_DATABASE_URL")
+            },
+            **PER_ADDRESS_LIMITS_OFF,  # the surge's clients all come from 127.0.0.1
         },
     )
     console = Console()

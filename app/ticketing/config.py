@@ -1,19 +1,84 @@
 """Process settings from the environment, and the validated shape of an event."""
 
+import ipaddress
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+# Anchored for pydantic and JSON Schema, where `$` is the end of the text; in Python `$` also
+# matches before a final newline, so Python code matches ids whole with `ID_RE.fullmatch`.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
-ID_RE = re.compile(ID_PATTERN)
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 BOOLEAN_VALUES = {"": False, "false": False, "true": True}
+DEFAULT_END_GRACE_SECONDS = 900.0
 
 
 class SettingsError(ValueError):
     """A missing or malformed environment variable, named in the message."""
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Per-process abuse limits (limits.py); 0 turns a limit off."""
+
+    joins_per_ip_per_second: int = 20
+    websockets_per_ip: int = 50
+    unknown_event_ttl_seconds: float = 5.0
+    # Peers whose X-Forwarded-For names the client (the ALB's subnets); nobody else's is read.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+
+    @classmethod
+    def from_env(cls) -> "LimitSettings":
+        defaults = cls()
+        return cls(
+            _count("TICKETING_JOINS_PER_IP_PER_SECOND", defaults.joins_per_ip_per_second),
+            _count("TICKETING_WEBSOCKETS_PER_IP", defaults.websockets_per_ip),
+            _seconds(
+                "TICKETING_UNKNOWN_EVENT_TTL_SECONDS", defaults.unknown_event_ttl_seconds, 3600
+            ),
+            _networks("TICKETING_TRUSTED_PROXIES"),
+        )
+
+
+def _count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) > 1_000_000:
+        raise SettingsError(f"{name} must be a whole number from 0 (off) to 1000000, got {value!r}")
+    return int(value)
+
+
+def _seconds(name: str, default: float, maximum: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= maximum:
+        raise SettingsError(f"{name} must be seconds from 0 to {maximum:g}, got {value!r}")
+    return seconds
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma-separated CIDR list, e.g. `10.0.0.0/20,10.0.16.0/20`."""
+    entries = [entry.strip() for entry in os.environ.get(name, "").split(",") if entry.strip()]
+    try:
+        return tuple(ipaddress.ip_network(entry) for entry in entries)
+    except ValueError as error:
+        raise SettingsError(f"{name} must be comma-separated CIDRs: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -25,6 +90,9 @@ class Settings:
     redis_cluster: bool = (
         False  # a Redis Cluster endpoint (e.g. ElastiCache cluster mode), not one node
     )
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    # How long an ended event keeps its Redis keys, for the clients already admitted to finish.
+    end_grace_seconds: float = DEFAULT_END_GRACE_SECONDS
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -43,6 +111,8 @@ class Settings:
             values["admin_token"],
             values["secret"].encode(),
             _flag("TICKETING_REDIS_CLUSTER"),
+            LimitSettings.from_env(),
+            _seconds("TICKETING_EVENT_END_GRACE_SECONDS", DEFAULT_END_GRACE_SECONDS, 86_400),
         )
 
 
@@ -101,6 +171,7 @@ class EventSpec(BaseModel):
     hold_ttl_seconds: int = Field(ge=1, le=86_400)
     max_per_client: int = Field(ge=1, le=1_000)
     opens_at: datetime | None = None
+    ends_at: datetime | None = None  # then joins end, admissions stop, and Redis is cleared
 
     @field_validator("admit_per_second", mode="before")
     @classmethod
@@ -108,13 +179,13 @@ class EventSpec(BaseModel):
         # strict mode refuses ints for floats; a whole number is a fine rate
         return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    @field_validator("opens_at", mode="before")
+    @field_validator("opens_at", "ends_at", mode="before")
     @classmethod
-    def _timestamp(cls, value: object) -> object:
+    def _timestamp(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
             if parsed.tzinfo is None:
-                raise ValueError("opens_at needs a timezone, e.g. 2030-01-01T10:00:00Z")
+                raise ValueError(f"{info.field_name} needs a timezone, e.g. 2030-01-01T10:00:00Z")
             return parsed
         return value
 
@@ -123,4 +194,6 @@ class EventSpec(BaseModel):
         ids = [slot.id for slot in self.slots]
         if len(ids) != len(set(ids)):
             raise ValueError("slot ids must be unique")
+        if self.opens_at and self.ends_at and self.ends_at <= self.opens_at:
+            raise ValueError("ends_at must be after opens_at")
         return self

@@ -315,7 +315,11 @@ class EmbeddedPostgres:
     def url(self) -> str:
         return f"postgresql://ticketing@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> None:
+    def start(self, recovering: bool = False) -> None:
+        """Starts (or restarts, on the same port) the server. `recovering` starts it as a standby
+        with no primary and hot standby off: it listens but refuses every connection with
+        "the database system is not accepting connections", as a server replaying its WAL after a
+        crash or a replica being promoted does."""
         data, log_path = self.folder / "pgdata", self.folder / "postgres.log"
         run_as = _postgres_user()
         if run_as is not None:
@@ -341,6 +345,11 @@ class EmbeddedPostgres:
                 user=uid,
                 group=gid,
             )
+        standby_signal = data / "standby.signal"
+        if recovering:
+            standby_signal.touch()
+        else:
+            standby_signal.unlink(missing_ok=True)
         with open(log_path, "ab") as log_file:
             self.process = _start_server(
                 [
@@ -355,12 +364,15 @@ class EmbeddedPostgres:
                     "listen_addresses=127.0.0.1",
                     "-c",
                     "max_connections=300",
+                    "-c",
+                    f"hot_standby={'off' if recovering else 'on'}",
                 ],
                 log_file,
                 run_as,
             )
         _wait_for_port(self.port, self.process, "postgres", log_path)
-        self._wait_until_accepting()
+        if not recovering:
+            self._wait_until_accepting()
 
     def _wait_until_accepting(self) -> None:
         """The port opens before recovery finishes; pg_isready says when connections are

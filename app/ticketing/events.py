@@ -12,6 +12,7 @@ import orjson
 from ticketing.backends import Backends
 from ticketing.config import EventSpec
 from ticketing.errors import ApiError, event_not_found
+from ticketing.event_ends import expire_read_back
 from ticketing.keys import EVENT_IDS_KEY, event_keys
 
 
@@ -43,6 +44,7 @@ def _redis_config(spec: EventSpec, seed: bytes) -> dict[str, Any]:
         "hold_ttl_ms": spec.hold_ttl_seconds * 1000,
         "max_per_client": spec.max_per_client,
         "opens_at_ms": int(spec.opens_at.timestamp() * 1000) if spec.opens_at else 0,
+        "ends_at_ms": int(spec.ends_at.timestamp() * 1000) if spec.ends_at else 0,
         "seed": seed.hex(),
         "seed_sha256": hashlib.sha256(seed).hexdigest(),
         "slots": orjson.dumps([slot.model_dump() for slot in spec.slots]).decode(),
@@ -122,6 +124,8 @@ async def save_event(pool: asyncpg.Pool, event_id: str, spec: EventSpec) -> Save
 async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bool:
     """Saves the event and applies it to Redis; returns True when it was created."""
     saved = await save_event(backends.pool, event_id, spec)
+    backends.limits.unknown_events.forget(event_id)
+    backends.ends.set(event_id, spec.ends_at.timestamp() if spec.ends_at else None)
     applied = await backends.scripts.run(
         "apply_event",
         event_id,
@@ -138,13 +142,17 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
 
 async def install_event(backends: Backends, event_id: str) -> bool:
     """Loads the event into Redis from PostgreSQL unless Redis has it; False when it does not
-    exist.
+    exist. An id found unknown is answered from memory for a few seconds (limits.py).
     """
+    unknown = backends.limits.unknown_events
+    if unknown.known_unknown(event_id):
+        return False
     async with backends.pool.acquire() as connection:
         event = await connection.fetchrow(
             "SELECT config, opening_seed, paused FROM events WHERE event_id = $1", event_id
         )
         if event is None:
+            unknown.remember(event_id)
             return False
         slots = await connection.fetch(
             "SELECT slot_id AS id, label, capacity, remaining FROM slots WHERE event_id = $1 ORDER"
@@ -174,7 +182,10 @@ async def install_event(backends: Backends, event_id: str) -> bool:
         orjson.dumps({row["client_id"]: row["seats"] for row in seats}),
         orjson.dumps(queue),
     )
-    await backends.redis.sadd(EVENT_IDS_KEY, event_id)
+    if spec.ends_at and spec.ends_at.timestamp() <= time.time():
+        await expire_read_back(backends, event_id, spec.ends_at.timestamp())
+    else:
+        await backends.redis.sadd(EVENT_IDS_KEY, event_id)
     return True
 
 
@@ -195,16 +206,12 @@ async def set_paused(backends: Backends, event_id: str, paused: bool) -> None:
     )  # this replica shows the pause at once, others within FRESH_SECONDS
 
 
-async def list_event_ids(pool: asyncpg.Pool) -> list[str]:
-    return [row["event_id"] for row in await pool.fetch("SELECT event_id FROM events")]
-
-
 def _view(
     event_id: str, config: dict[bytes, bytes], available: dict[bytes, bytes], queue: list[Any]
 ) -> dict[str, Any]:
     text = {key.decode(): value.decode() for key, value in config.items()}
     seq, serving, paused, assigned, prejoined = (int(value or 0) for value in queue)
-    opens_at_ms = int(text["opens_at_ms"])
+    opens_at_ms, ends_at_ms = int(text["opens_at_ms"]), int(text.get("ends_at_ms", 0))
     revealed = opens_at_ms > 0 and assigned == 1
     return {
         "event_id": event_id,
@@ -219,6 +226,7 @@ def _view(
         "hold_ttl_seconds": int(text["hold_ttl_ms"]) // 1000,
         "max_per_client": int(text["max_per_client"]),
         "opens_at": _iso(opens_at_ms) if opens_at_ms else None,
+        "ends_at": _iso(ends_at_ms) if ends_at_ms else None,
         "paused": paused == 1,
         "queue": {"waiting": max(0, seq - serving), "serving": serving},
         "opening": (

@@ -103,6 +103,9 @@ def serve(host: str, port: int, workers: int) -> int:
             ws_per_message_deflate=False,
             log_config=LOG_CONFIG,
             access_log=False,
+            # the client address is ours to find (limits.py, TICKETING_TRUSTED_PROXIES): uvicorn's
+            # own X-Forwarded-For handling would believe any peer on 127.0.0.1
+            proxy_headers=False,
             ssl_certfile=tls.cert_file if tls else None,
             ssl_keyfile=tls.key_file if tls else None,
             backlog=4096,

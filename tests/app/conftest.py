@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from ticketing.embedded import EmbeddedRedis, EmbeddedRedisCluster, EmbeddedServers, free_port
+from ticketing.limits import PER_ADDRESS_LIMITS_OFF
 
 ADMIN_TOKEN = "test-admin-token"
 SECRET = b"test-secret-test-secret-0123456789"
@@ -42,6 +43,7 @@ class Stores:
             "TICKETING_REDIS_CLUSTER": str(self.redis_cluster).lower(),
             "TICKETING_ADMIN_TOKEN": ADMIN_TOKEN,
             "TICKETING_SECRET": SECRET.decode(),
+            **PER_ADDRESS_LIMITS_OFF,  # every test client is 127.0.0.1 (test_limits.py sets them)
         }
 
 
@@ -66,7 +68,11 @@ class AppProcess:
     over HTTPS when given a (certificate file, key file) pair."""
 
     def __init__(
-        self, stores: Stores, log_folder: Path, tls: tuple[Path, Path] | None = None
+        self,
+        stores: Stores,
+        log_folder: Path,
+        tls: tuple[Path, Path] | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
@@ -88,7 +94,7 @@ class AppProcess:
                     "--port",
                     str(self.port),
                 ],
-                env={**stores.env(), **tls_env},
+                env={**stores.env(), **tls_env, **(env or {})},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

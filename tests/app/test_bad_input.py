@@ -181,3 +181,31 @@ async def test_ids_that_do_not_exist(http: httpx.AsyncClient, new_event) -> None
         )
         assert response.status_code == 404, (method, path, response.text)
         assert set(response.json()) == {"error", "detail"}
+
+
+async def test_ids_with_a_trailing_newline_are_refused(http: httpx.AsyncClient, new_event) -> None:
+    """Ids are matched whole: in Python `$` also matches before a final newline."""
+    event_id = await new_event()
+    # an event id (path), on the plain and the hot routes, and as an admin's new event
+    for method, path, headers in (
+        ("GET", "/api/v1/events/lfevent%0A", {}),
+        ("POST", f"/api/v1/events/{event_id}%0A/queue", {}),
+        ("PUT", "/api/v1/events/lfevent%0A", ADMIN),
+    ):
+        response = await http.request(method, path, headers=headers, json=event_body())
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_event_id")
+    # a client id in the cookie (an RFC 2109 quoted value may carry an octal-escaped newline)
+    response = await http.post(
+        f"/api/v1/events/{event_id}/queue", headers={"Cookie": 'tkt_client="abcdefgh\\012"'}
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_client_id")
+    # a hold id, and a slot id in a body
+    token = await admitted_token(http, event_id)
+    response = await http.delete("/api/v1/holds/h_abc%0A", headers=bearer(token))
+    assert (response.status_code, response.json()["error"]) == (404, "hold_not_found")
+    response = await http.post(
+        f"/api/v1/events/{event_id}/holds",
+        json={"slot_id": "a\n", "quantity": 1},
+        headers=bearer(token),
+    )
+    assert response.status_code == 422, response.text

@@ -48,6 +48,9 @@ def test_chart_values_follow_the_contract(prod):
     assert values["env"]["TICKETING_REDIS_CLUSTER"] == "true", (
         "the cache runs in cluster mode, so the app must use its cluster client"
     )
+    assert values["env"]["TICKETING_TRUSTED_PROXIES"] == (
+        "10.20.192.0/21,10.20.200.0/21,10.20.208.0/21"
+    ), "the app reads X-Forwarded-For only from the ALB's public subnets"
     assert values["tls"] == {"enabled": True}, (
         "HTTPS to the pods with the chart-generated certificate, as the target group expects"
     )

@@ -13,12 +13,47 @@ from ticketing.web.responses import JsonResponse, error_response
 log = logging.getLogger("ticketing.app")
 
 HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed"}
+# How long a client should wait after a 503 before it tries again.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 1
+
+# Redis or PostgreSQL is away, restarting, failing over or refusing connections for now: the
+# request may succeed when retried, so it is a 503, never a 500.
+DEPENDENCY_ERRORS: tuple[type[BaseException], ...] = (
+    RedisError,  # connection, timeout, cluster-down, busy-loading, read-only replica
+    RedisClusterException,  # not a RedisError: e.g. no cluster node reachable
+    OSError,  # refused, reset, timed out (TimeoutError is an OSError)
+    asyncpg.InterfaceError,  # e.g. the connection was closed under the query
+    asyncpg.InternalClientError,  # e.g. a protocol state broken by a dropped connection
+    asyncpg.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: starting up, in recovery, shutting
+    asyncpg.exceptions.InsufficientResourcesError,  # class 53: too many connections, disk full
+    asyncpg.exceptions.ReadOnlySQLTransactionError,  # a write reached a standby mid-failover
+)
+
+
+def unavailable(error: BaseException, where: str) -> ApiError:
+    """The 503 a dependency error becomes, logged once with where it happened."""
+    log.warning("backend unavailable", extra={"path": where, "error": repr(error)})
+    return ApiError(
+        503,
+        "unavailable",
+        "a backing store is unreachable; retry shortly",
+        UNAVAILABLE_RETRY_AFTER_SECONDS,
+    )
+
+
+def error_json(error: ApiError) -> JsonResponse:
+    """The JSON error of an ApiError, with `Retry-After` when retrying later may succeed."""
+    response = error_response(error.status, error.code, error.detail)
+    if error.retry_after is not None:
+        response.raw_headers.append((b"retry-after", str(error.retry_after).encode()))
+    return response
 
 
 async def api_error(request: Request, error: Exception) -> JsonResponse:
     if not isinstance(error, ApiError):
         raise TypeError(f"api_error handles ApiError, got {error!r}")
-    return error_response(error.status, error.code, error.detail)
+    return error_json(error)
 
 
 async def http_error(request: Request, error: Exception) -> JsonResponse:
@@ -29,8 +64,7 @@ async def http_error(request: Request, error: Exception) -> JsonResponse:
 
 
 async def backend_unavailable(request: Request, error: Exception) -> JsonResponse:
-    log.warning("backend unavailable", extra={"path": request.url.path, "error": repr(error)})
-    return error_response(503, "unavailable", "a backing store is unreachable; retry shortly")
+    return error_json(unavailable(error, request.url.path))
 
 
 async def unexpected_error(request: Request, error: Exception) -> JsonResponse:
@@ -41,11 +75,7 @@ async def unexpected_error(request: Request, error: Exception) -> JsonResponse:
 EXCEPTION_HANDLERS = {
     ApiError: api_error,
     HTTPException: http_error,
-    RedisError: backend_unavailable,
-    RedisClusterException: backend_unavailable,  # not a RedisError: e.g. no cluster node reachable
-    OSError: backend_unavailable,
-    asyncpg.InterfaceError: backend_unavailable,
-    asyncpg.PostgresConnectionError: backend_unavailable,
+    **dict.fromkeys(DEPENDENCY_ERRORS, backend_unavailable),
     Exception: unexpected_error,
 }
 

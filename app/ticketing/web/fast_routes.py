@@ -39,13 +39,14 @@ class ScopeHeaders:
 
 
 class ScopeConnection:
-    """The app, the path's event id, headers and cookies."""
+    """The app, the path's event id, the peer's (host, port), headers and cookies."""
 
-    __slots__ = ("app", "path_params", "headers")
+    __slots__ = ("app", "path_params", "client", "headers")
 
     def __init__(self, scope: Scope, event_id: str) -> None:
         self.app = scope["app"]
         self.path_params = {"event_id": event_id}
+        self.client = scope.get("client")
         self.headers = ScopeHeaders(scope["headers"])
 
     @property

@@ -2,7 +2,7 @@
 
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import orjson
@@ -15,9 +15,10 @@ from ticketing.errors import ApiError
 from ticketing.tokens import Claims, TokenKind
 
 MAX_BODY_BYTES = 64 * 1024
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-IDEMPOTENCY_KEY_RE = re.compile(r"^[\x21-\x7e]{1,128}$")
-RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Each matched whole (`fullmatch`): `$` would also accept a final newline.
+CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+IDEMPOTENCY_KEY_RE = re.compile(r"[\x21-\x7e]{1,128}")
+RESOURCE_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CLIENT_COOKIE = "tkt_client"
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -36,6 +37,9 @@ class Connection(Protocol):
 
     @property
     def path_params(self) -> Mapping[str, Any]: ...
+
+    @property
+    def client(self) -> Sequence[Any] | None: ...  # the peer's (host, port)
 
     @property
     def headers(self) -> HeaderReader: ...
@@ -76,14 +80,14 @@ def validation_detail(error: ValidationError) -> str:
 
 def event_id_of(connection: Connection) -> str:
     event_id = str(connection.path_params["event_id"])
-    if not ID_RE.match(event_id):
+    if not ID_RE.fullmatch(event_id):
         raise ApiError(400, "invalid_event_id", "event ids are 1-64 letters, digits, '-' or '_'")
     return event_id
 
 
 def resource_id_of(connection: Connection, name: str, not_found: str) -> str:
     value = str(connection.path_params[name])
-    if not RESOURCE_ID_RE.match(value):
+    if not RESOURCE_ID_RE.fullmatch(value):
         raise ApiError(404, not_found, f"no such {name.removesuffix('_id')}")
     return value
 
@@ -106,12 +110,21 @@ def verified(connection: Connection, token: str, kind: TokenKind, event_id: str 
         raise ApiError(error.status, error.code, error.detail) from None
 
 
+def client_address_of(connection: Connection) -> str:
+    """The client's IP address, from X-Forwarded-For only when the peer is a trusted proxy."""
+    peer = connection.client[0] if connection.client else None
+    address: str = connection.app.backends.limits.address_of(
+        peer, connection.headers.get("x-forwarded-for")
+    )
+    return address
+
+
 def client_id_of(connection: Connection) -> tuple[str, bool]:
     """The client's id from X-Client-Id or the cookie; a new one (and True) when it has none."""
     client_id = connection.headers.get("x-client-id") or connection.cookies.get(CLIENT_COOKIE)
     if client_id is None:
         return secrets.token_urlsafe(16), True
-    if not CLIENT_ID_RE.match(client_id):
+    if not CLIENT_ID_RE.fullmatch(client_id):
         raise ApiError(400, "invalid_client_id", "client ids are 8-64 letters, digits, '-' or '_'")
     return client_id, False
 
@@ -122,7 +135,7 @@ def idempotency_key_of(request: Request) -> str:
         raise ApiError(
             400, "missing_idempotency_key", "send an Idempotency-Key header (any unique string)"
         )
-    if not IDEMPOTENCY_KEY_RE.match(key):
+    if not IDEMPOTENCY_KEY_RE.fullmatch(key):
         raise ApiError(
             400,
             "invalid_idempotency_key",

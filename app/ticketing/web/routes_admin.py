@@ -1,4 +1,4 @@
-"""Admin routes: create or update an event, pause and resume its admissions."""
+"""Admin routes: create or update an event, pause and resume its admissions, close it."""
 
 import hmac
 import logging
@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from ticketing.config import EventSpec
 from ticketing.errors import ApiError
+from ticketing.event_ends import close_event
 from ticketing.events import read_event, set_paused, upsert_event
 from ticketing.web.inputs import bearer_token, event_id_of, read_body
 from ticketing.web.responses import JsonResponse, json_response
@@ -45,8 +46,19 @@ async def _set_paused(request: Request, paused: bool) -> JsonResponse:
     require_admin(request)
     event_id = event_id_of(request)
     backends = request.app.backends
+    if not paused and backends.ends.ended(event_id):
+        raise ApiError(409, "event_ended", f"event {event_id!r} has ended; it cannot resume")
     await set_paused(backends, event_id, paused)
     log.info("admissions paused" if paused else "admissions resumed", extra={"event_id": event_id})
+    return json_response(await read_event(backends, event_id))
+
+
+async def close(request: Request) -> JsonResponse:
+    require_admin(request)
+    event_id = event_id_of(request)
+    backends = request.app.backends
+    await close_event(backends, event_id)
+    log.info("event closed", extra={"event_id": event_id})
     return json_response(await read_event(backends, event_id))
 
 
@@ -54,4 +66,5 @@ routes = [
     Route("/api/v1/events/{event_id}", put_event, methods=["PUT"]),
     Route("/api/v1/events/{event_id}/pause", pause, methods=["POST"]),
     Route("/api/v1/events/{event_id}/resume", resume, methods=["POST"]),
+    Route("/api/v1/events/{event_id}/close", close, methods=["POST"]),
 ]

@@ -1,7 +1,11 @@
-"""Health, readiness and Prometheus metrics."""
+"""Health, readiness, Prometheus metrics and the API's OpenAPI document."""
 
 import asyncio
+import functools
+from importlib import resources
+from typing import Any
 
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -34,8 +38,22 @@ async def prometheus(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    """The contract of record, `ticketing/openapi.yaml` (also at app/openapi.yaml)."""
+    document: dict[str, Any] = yaml.safe_load(
+        resources.files("ticketing").joinpath("openapi.yaml").read_text()
+    )
+    return document
+
+
+async def openapi(request: Request) -> JsonResponse:
+    return json_response(openapi_document())
+
+
 routes = [
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", prometheus, methods=["GET"]),
+    Route("/api/v1/openapi.json", openapi, methods=["GET"]),
 ]

@@ -9,6 +9,7 @@ from ticketing.web.inputs import (
     CLIENT_COOKIE,
     Connection,
     bearer_token,
+    client_address_of,
     client_id_of,
     event_id_of,
     verified,
@@ -25,7 +26,12 @@ async def get_event(request: Request) -> JsonResponse:
 async def join_queue(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     client_id, issued = client_id_of(request)
-    created, body = await queue.join(request.app.backends, event_id, client_id)
+    backends = request.app.backends
+    backends.ends.refuse_if_ended(event_id)
+    joins = backends.limits.joins
+    if joins.per_second:  # the address costs a header scan: not when the limit is off
+        joins.check(client_address_of(request))
+    created, body = await queue.join(backends, event_id, client_id)
     metrics.QUEUE_JOINS.inc(event_id, "new" if created else "again")
     response = json_response(body, 201 if created else 200)
     if issued:

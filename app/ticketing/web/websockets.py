@@ -13,7 +13,8 @@ from ticketing.errors import ApiError
 from ticketing.events import read_availability, read_event
 from ticketing.tokens import Claims
 from ticketing.updates import Mailbox, Serving
-from ticketing.web.inputs import event_id_of, verified
+from ticketing.web.error_handlers import DEPENDENCY_ERRORS, unavailable
+from ticketing.web.inputs import client_address_of, event_id_of, verified
 
 # Without a broadcast for this long (e.g. pub/sub reconnecting) the state is read again.
 POLL_SECONDS = 5.0
@@ -68,13 +69,16 @@ async def _push_place(
 async def _serve(
     websocket: WebSocket, push: Callable[[WebSocket, asyncio.Task[None]], Awaitable[None]]
 ) -> None:
-    """Accepts, then runs `push` until the client leaves; an ApiError is sent as the refusal."""
+    """Accepts, then runs `push` until the client leaves; an ApiError is sent as the refusal, and
+    Redis or PostgreSQL away as a 503 one (the client reconnects after its Retry-After)."""
     await websocket.accept()
     closed = asyncio.ensure_future(_until_disconnect(websocket))
     try:
         await push(websocket, closed)
     except ApiError as error:
         await _refuse(websocket, error)
+    except DEPENDENCY_ERRORS as error:
+        await _refuse(websocket, unavailable(error, websocket.url.path))
     except WebSocketDisconnect:
         pass
     finally:
@@ -91,8 +95,13 @@ async def _push_queue(websocket: WebSocket, closed: asyncio.Task[None]) -> None:
 
 
 async def _push_availability(websocket: WebSocket, closed: asyncio.Task[None]) -> None:
-    backends, hub = websocket.app.backends, websocket.app.hub
     event_id = event_id_of(websocket)
+    with websocket.app.backends.limits.sockets.held(client_address_of(websocket)):
+        await _push_slots(websocket, event_id, closed)
+
+
+async def _push_slots(websocket: WebSocket, event_id: str, closed: asyncio.Task[None]) -> None:
+    backends, hub = websocket.app.backends, websocket.app.hub
     await read_event(backends, event_id)
     async with hub.subscribe(event_id, dict) as inbox:
         _wake_on_close(inbox, closed)
