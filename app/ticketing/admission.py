@@ -1,5 +1,6 @@
-"""The background loop every replica runs: admission steps, hold expiry, scheduled openings, and
-reloading events Redis lost. Every step is an atomic script, so replicas never double-admit."""
+"""The background loop every replica runs: admission steps, hold expiry, scheduled openings,
+reloading events Redis lost, and reconciling availability with PostgreSQL. Every step is an atomic
+script, so replicas never double-admit."""
 
 import asyncio
 import logging
@@ -11,6 +12,7 @@ from ticketing.background import wait_or_stop
 from ticketing.events import install_event, list_event_ids
 from ticketing.keys import EVENT_IDS_KEY, event_keys
 from ticketing.opening import opening_order
+from ticketing.reconcile import reconcile
 
 TICK_SECONDS = 0.1
 EVENT_LIST_REFRESH_SECONDS = 5.0
@@ -74,6 +76,7 @@ async def step(backends: Backends, event_ids: list[str]) -> None:
             await open_event(backends, event_id)
         for hold_id in overdue:
             await resolve_overdue_confirm(backends, event_id, hold_id.decode())
+    await asyncio.gather(*(reconcile(backends, event_id) for event_id in event_ids))
 
 
 async def run_admission_loop(backends: Backends, stopping: asyncio.Event) -> None:

@@ -2,12 +2,13 @@
 states.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
+from ticketing.chores import Chores
 from ticketing.config import Settings
 from ticketing.queue_states import QueueStates
 from ticketing.redis_clients import connect_redis
@@ -23,8 +24,10 @@ class Backends:
     scripts: EventScripts
     tokens: Tokens
     queue_states: QueueStates
+    chores: Chores = field(default_factory=Chores)
 
     async def close_redis(self) -> None:
+        await self.chores.aclose()
         await self.scripts.batcher.aclose()
         await self.redis.aclose()
         if self.subscriber is not self.redis:

@@ -8,7 +8,7 @@ import asyncpg
 from ticketing import metrics
 from ticketing.backends import Backends
 from ticketing.errors import ApiError
-from ticketing.inventory import RELEASE_REFUSALS, refusal
+from ticketing.inventory import GONE_HOLDS, RELEASE_REFUSALS, refusal
 from ticketing.tokens import Claims
 
 # One statement: the booking row and the seat count change together or not at all; the CHECK on
@@ -73,7 +73,7 @@ async def confirm(
             )
         return _replay(await _booking_for_key(backends, claims, idempotency_key), hold_id)
     if outcome == b"released":
-        raise ApiError(410, "hold_released", "the hold was released")
+        raise refusal(GONE_HOLDS, outcome)
     if outcome != b"begun":
         raise refusal(RELEASE_REFUSALS, outcome)
     slot_id, quantity = rest[0].decode(), int(rest[1])

@@ -163,7 +163,13 @@ async def install_event(backends: Backends, event_id: str) -> bool:
     )
     config = _redis_config(spec, event["opening_seed"])
     opened = 0 < config["opens_at_ms"] <= time.time() * 1000
-    queue = {"paused": int(event["paused"]), "frozen": int(opened), "assigned": int(opened)}
+    queue = {
+        "paused": int(event["paused"]),
+        "frozen": int(opened),
+        "assigned": int(opened),
+        # tokens of the queue this replaces (a Redis loss) are refused: their numbers restart
+        "gen": time.time_ns() // 1_000_000,
+    }
     await backends.scripts.run(
         "install_event",
         event_id,
