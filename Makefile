@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate test demo bench clean
+.PHONY: install system-deps preview gate test demo bench chaos clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ demo: install
 
 bench: install
 	$(PYTHON) -m app.bench $(BENCH_ARGS)
+
+# Every fault against booking races with private servers; prints faults x invariants (exit 1 on a failure).
+chaos: install
+	$(PYTHON) -m tests.chaos
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
