@@ -7,17 +7,22 @@ import asyncpg
 
 from ticketing import metrics
 from ticketing.backends import Backends
+from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.errors import ApiError
 from ticketing.inventory import GONE_HOLDS, RELEASE_REFUSALS, refusal
 from ticketing.tokens import Claims
 
 # One statement: the booking row and the seat count change together or not at all; the CHECK on
-# slots.remaining refuses an oversell even if Redis was wrong, the unique keys refuse doubles.
-INSERT_BOOKING = """
-WITH booking AS (
+# slots.remaining refuses an oversell even if Redis was wrong, the unique keys refuse doubles. It
+# holds the event's rebuild lock shared: a rebuild of the event in Redis (events.install_event)
+# waits for confirms in flight, so the remaining counts it reads include them.
+INSERT_BOOKING = f"""
+WITH rebuild_lock AS (
+    SELECT pg_advisory_xact_lock_shared({REBUILD_LOCK_KEY.format(event_id="$2")})
+), booking AS (
     INSERT INTO bookings
         (booking_id, event_id, slot_id, quantity, client_id, hold_id, idempotency_key)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    SELECT $1, $2, $3, $4, $5, $6, $7 FROM rebuild_lock
     ON CONFLICT DO NOTHING
     RETURNING booking_id, quantity
 ), seats AS (
@@ -26,7 +31,7 @@ WITH booking AS (
     RETURNING slots.remaining
 )
 SELECT (SELECT booking_id FROM booking) AS booking_id, (SELECT remaining FROM seats) AS remaining
-"""
+"""  # noqa: S608 -- REBUILD_LOCK_KEY is a constant; every value is a bind parameter
 BOOKING_COLUMNS = "booking_id, event_id, slot_id, quantity, client_id, hold_id, idempotency_key"
 
 

@@ -11,6 +11,7 @@ import orjson
 
 from ticketing.backends import Backends
 from ticketing.config import EventSpec
+from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.errors import ApiError, event_not_found
 from ticketing.keys import EVENT_IDS_KEY, event_keys
 
@@ -136,9 +137,12 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
 
 async def install_event(backends: Backends, event_id: str) -> bool:
     """Loads the event into Redis from PostgreSQL unless Redis has it; False when it does not
-    exist.
-    """
-    async with backends.pool.acquire() as connection:
+    exist. Holds the event's rebuild lock until Redis has it: the confirms in flight (bookings.py)
+    finish before the counts are read, and none commits between the read and the install."""
+    async with backends.pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            f"SELECT pg_advisory_xact_lock({REBUILD_LOCK_KEY.format(event_id='$1')})", event_id
+        )
         event = await connection.fetchrow(
             "SELECT config, opening_seed, paused FROM events WHERE event_id = $1", event_id
         )
@@ -154,6 +158,18 @@ async def install_event(backends: Backends, event_id: str) -> bool:
             " client_id",
             event_id,
         )
+        await _install(backends, event_id, event, slots, seats)
+    await backends.redis.sadd(EVENT_IDS_KEY, event_id)
+    return True
+
+
+async def _install(
+    backends: Backends,
+    event_id: str,
+    event: asyncpg.Record,
+    slots: list[asyncpg.Record],
+    seats: list[asyncpg.Record],
+) -> None:
     spec = EventSpec.model_validate(
         {
             **orjson.loads(event["config"]),
@@ -178,8 +194,6 @@ async def install_event(backends: Backends, event_id: str) -> bool:
         orjson.dumps({row["client_id"]: row["seats"] for row in seats}),
         orjson.dumps(queue),
     )
-    await backends.redis.sadd(EVENT_IDS_KEY, event_id)
-    return True
 
 
 async def set_paused(backends: Backends, event_id: str, paused: bool) -> None:

@@ -9,6 +9,7 @@ import secrets
 import signal
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import orjson
 import pytest
@@ -17,6 +18,7 @@ from redis.asyncio import Redis
 from tests.app.conftest import SECRET, Stores, admitted_token, bearer
 from ticketing import tokens
 from ticketing.batching import ScriptBatcher, sender_for
+from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.keys import event_keys
 from ticketing.scripts import EventScripts, register_scripts
 
@@ -194,3 +196,32 @@ async def test_an_access_token_of_a_rebuilt_queue_is_refused(
         headers=bearer(old),
     )
     assert (refused.status_code, refused.json()["error"]) == (401, "access_expired")
+
+
+async def test_a_rebuild_waits_for_confirms_in_flight(
+    http: httpx.AsyncClient, new_event, stores: Stores
+) -> None:
+    """Redis lost the event while a confirm's PostgreSQL write is still open: the rebuild reads
+    the counts after that write commits, so the seat it booked never shows as free."""
+    event_id = await new_event(slots=[{"id": "a", "label": "x", "capacity": 10}])
+    confirm = await asyncpg.connect(stores.database_url)
+    redis = Redis.from_url(stores.redis_url)
+    try:
+        in_flight = confirm.transaction()
+        await in_flight.start()
+        await confirm.execute(
+            f"SELECT pg_advisory_xact_lock_shared({REBUILD_LOCK_KEY.format(event_id='$1')})",
+            event_id,
+        )
+        await confirm.execute(
+            "UPDATE slots SET remaining = remaining - 2 WHERE event_id = $1", event_id
+        )
+        await redis.delete(*event_keys(event_id))  # the Redis loss
+        rebuilt = asyncio.ensure_future(http.get(f"/api/v1/events/{event_id}"))
+        await asyncio.sleep(0.5)
+        assert not rebuilt.done(), "the rebuild waits for the confirm in flight"
+        await in_flight.commit()
+        assert (await rebuilt).json()["slots"][0]["remaining"] == 8
+    finally:
+        await redis.aclose()
+        await confirm.close()
