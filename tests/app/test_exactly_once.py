@@ -225,3 +225,22 @@ async def test_a_rebuild_waits_for_confirms_in_flight(
     finally:
         await redis.aclose()
         await confirm.close()
+
+
+async def test_recorded_replies_are_forgotten_once_due(
+    stores: Stores, scripts: EventScripts
+) -> None:
+    event_id = await redis_only_event(stores, 10)
+    keys = event_keys(event_id)
+    await scripts.batcher.call(
+        scripts.scripts["apply_event"], list(keys), [*apply_args(1), "request-old"]
+    )
+    redis = Redis.from_url(stores.redis_url)
+    try:
+        assert await redis.hexists(keys.done, "request-old")
+        await redis.zadd(keys.done_timers, {"request-old": 0})  # as if its time passed
+        await scripts.run("reap", event_id, 10)
+        assert not await redis.hexists(keys.done, "request-old")
+        assert await redis.zcard(keys.done_timers) == 0
+    finally:
+        await redis.aclose()

@@ -6,8 +6,9 @@ local DONE, DONE_TIMERS, LIVE, CONFIRMING = KEYS[11], KEYS[12], KEYS[13], KEYS[1
 local TOMBSTONE_MS = 3600000
 -- A confirm that has not finished this long after it began is resolved from PostgreSQL.
 local CONFIRM_GRACE_MS = 30000
--- How long a recorded reply answers a copy of its call: far longer than a batch resend takes.
-local DONE_MS = 600000
+-- How long a recorded reply answers a copy of its call: far longer than a resent batch takes to
+-- arrive (two socket timeouts), short enough that a burst of holds costs little memory.
+local DONE_MS = 120000
 
 -- One clock for every replica: Redis's.
 local function clock_ms()
