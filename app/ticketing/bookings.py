@@ -15,7 +15,8 @@ from ticketing.tokens import Claims
 # One statement: the booking row and the seat count change together or not at all; the CHECK on
 # slots.remaining refuses an oversell even if Redis was wrong, the unique keys refuse doubles. It
 # holds the event's rebuild lock shared: a rebuild of the event in Redis (events.install_event)
-# waits for confirms in flight, so the remaining counts it reads include them.
+# waits for confirms in flight, so the remaining counts it reads include them; and a confirm begun
+# under an earlier copy of the event in Redis ($8, its generation) books nothing.
 INSERT_BOOKING = f"""
 WITH rebuild_lock AS (
     SELECT pg_advisory_xact_lock_shared({REBUILD_LOCK_KEY.format(event_id="$2")})
@@ -23,6 +24,7 @@ WITH rebuild_lock AS (
     INSERT INTO bookings
         (booking_id, event_id, slot_id, quantity, client_id, hold_id, idempotency_key)
     SELECT $1, $2, $3, $4, $5, $6, $7 FROM rebuild_lock
+    WHERE (SELECT redis_generation FROM events WHERE event_id = $2) <= $8
     ON CONFLICT DO NOTHING
     RETURNING booking_id, quantity
 ), seats AS (
@@ -81,7 +83,7 @@ async def confirm(
         raise refusal(GONE_HOLDS, outcome)
     if outcome != b"begun":
         raise refusal(RELEASE_REFUSALS, outcome)
-    slot_id, quantity = rest[0].decode(), int(rest[1])
+    slot_id, quantity, generation = rest[0].decode(), int(rest[1]), int(rest[2])
     booking_id = "b_" + secrets.token_urlsafe(16)
     try:
         written = await backends.pool.fetchval(
@@ -93,6 +95,7 @@ async def confirm(
             claims.client_id,
             hold_id,
             idempotency_key,
+            generation,
         )
     except asyncpg.CheckViolationError:
         await backends.scripts.run("end_confirm", event_id, hold_id, "", "release")

@@ -144,7 +144,8 @@ async def install_event(backends: Backends, event_id: str) -> bool:
             f"SELECT pg_advisory_xact_lock({REBUILD_LOCK_KEY.format(event_id='$1')})", event_id
         )
         event = await connection.fetchrow(
-            "SELECT config, opening_seed, paused FROM events WHERE event_id = $1", event_id
+            "SELECT config, opening_seed, paused, redis_generation FROM events WHERE event_id = $1",
+            event_id,
         )
         if event is None:
             return False
@@ -158,7 +159,12 @@ async def install_event(backends: Backends, event_id: str) -> bool:
             " client_id",
             event_id,
         )
-        await _install(backends, event_id, event, slots, seats)
+        # later than every copy before, whatever the replicas' clocks say
+        generation = max(time.time_ns() // 1_000_000, event["redis_generation"] + 1)
+        if await _install(backends, event_id, event, slots, seats, generation):
+            await connection.execute(
+                "UPDATE events SET redis_generation = $2 WHERE event_id = $1", event_id, generation
+            )
     await backends.redis.sadd(EVENT_IDS_KEY, event_id)
     return True
 
@@ -169,7 +175,9 @@ async def _install(
     event: asyncpg.Record,
     slots: list[asyncpg.Record],
     seats: list[asyncpg.Record],
-) -> None:
+    generation: int,
+) -> bool:
+    """True when Redis took it (False: another replica installed the event first)."""
     spec = EventSpec.model_validate(
         {
             **orjson.loads(event["config"]),
@@ -184,9 +192,9 @@ async def _install(
         "frozen": int(opened),
         "assigned": int(opened),
         # tokens of the queue this replaces (a Redis loss) are refused: their numbers restart
-        "gen": time.time_ns() // 1_000_000,
+        "gen": generation,
     }
-    await backends.scripts.run(
+    installed = await backends.scripts.run(
         "install_event",
         event_id,
         orjson.dumps(config),
@@ -194,6 +202,7 @@ async def _install(
         orjson.dumps({row["client_id"]: row["seats"] for row in seats}),
         orjson.dumps(queue),
     )
+    return bool(installed)
 
 
 async def set_paused(backends: Backends, event_id: str, paused: bool) -> None:

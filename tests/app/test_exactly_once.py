@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from tests.app.conftest import SECRET, Stores, admitted_token, bearer
 from ticketing import tokens
 from ticketing.batching import ScriptBatcher, sender_for
+from ticketing.bookings import INSERT_BOOKING
 from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.keys import event_keys
 from ticketing.scripts import EventScripts, register_scripts
@@ -244,3 +245,30 @@ async def test_recorded_replies_are_forgotten_once_due(
         assert await redis.zcard(keys.done_timers) == 0
     finally:
         await redis.aclose()
+
+
+async def test_a_confirm_begun_before_a_rebuild_books_nothing(
+    http: httpx.AsyncClient, new_event, stores: Stores
+) -> None:
+    """Its hold went with the Redis copy it was made in: the booking write of that confirm, arriving
+    after the rebuild, is refused, so the rebuilt count stays true."""
+    event_id = await new_event(slots=[{"id": "a", "label": "x", "capacity": 10}])
+    database = await asyncpg.connect(stores.database_url)
+    try:
+        generation = await database.fetchval(
+            "SELECT redis_generation FROM events WHERE event_id = $1", event_id
+        )
+        assert generation > 0, "the install recorded the copy's generation"
+        arguments = (event_id, "a", 2, "client-x", "h_old", "key-old", generation - 1)
+        stale = await database.fetchval(INSERT_BOOKING, "b_old", *arguments)
+        assert stale is None
+        current = await database.fetchval(
+            INSERT_BOOKING, "b_new", event_id, "a", 2, "client-x", "h_new", "key-new", generation
+        )
+        assert current == "b_new"
+        remaining = await database.fetchval(
+            "SELECT remaining FROM slots WHERE event_id = $1", event_id
+        )
+        assert remaining == 8
+    finally:
+        await database.close()
