@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate lint format test demo bench clean doctor coverage-checkov
+.PHONY: install system-deps preview gate lint format test demo bench chaos clean doctor coverage-checkov
 
 install: $(STAMP)
 
@@ -71,6 +71,10 @@ coverage-checkov: install $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(CHECKOV_VENV)/bin/python policies/coverage/checkov_registry.py > build/checkov-checks.json
 	$(CHECKOV_VENV)/bin/python policies/coverage/wildcard_only_actions.py > policies/rules/wildcard_only_actions.txt
 	$(PYTHON) -m policies.coverage.build_table build/checkov-checks.json
+
+# Every fault against booking races with private servers; prints faults x invariants (exit 1 on a failure).
+chaos: install
+	$(PYTHON) -m tests.chaos
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -1,5 +1,6 @@
-"""The background loop every replica runs: admission steps, hold expiry, scheduled openings, and
-reloading events Redis lost. Every step is an atomic script, so replicas never double-admit."""
+"""The background loop every replica runs: admission steps, hold expiry, scheduled openings,
+reloading events Redis lost, and reconciling availability with PostgreSQL. Every step is an atomic
+script, so replicas never double-admit."""
 
 import asyncio
 import logging
@@ -13,6 +14,7 @@ from ticketing.event_ends import expire_event_keys, list_event_ends
 from ticketing.events import install_event
 from ticketing.keys import EVENT_IDS_KEY, event_keys
 from ticketing.opening import opening_order
+from ticketing.reconcile import reconcile
 
 TICK_SECONDS = 0.1
 EVENT_LIST_REFRESH_SECONDS = 5.0
@@ -76,6 +78,7 @@ async def step(backends: Backends, event_ids: list[str]) -> None:
             await open_event(backends, event_id)
         for hold_id in overdue:
             await resolve_overdue_confirm(backends, event_id, hold_id.decode())
+    await asyncio.gather(*(reconcile(backends, event_id) for event_id in event_ids))
 
 
 async def _list_events(backends: Backends) -> set[str]:

@@ -2,12 +2,13 @@
 states.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
+from ticketing.chores import Chores
 from ticketing.config import Settings
 from ticketing.event_ends import EventEnds
 from ticketing.limits import Limits
@@ -27,8 +28,10 @@ class Backends:
     queue_states: QueueStates
     limits: Limits
     ends: EventEnds
+    chores: Chores = field(default_factory=Chores)
 
     async def close_redis(self) -> None:
+        await self.chores.aclose()
         await self.scripts.batcher.aclose()
         await self.redis.aclose()
         if self.subscriber is not self.redis:

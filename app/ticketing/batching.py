@@ -59,8 +59,10 @@ class PipelineSender:
 class ConnectionSender:
     """Over one connection of its own, made with the client pool's settings (TLS, AUTH, timeouts,
     health checks). A pipeline checks a connection out of the pool and back in, probing the socket
-    each time, which costs more CPU than the round trip itself. After a connection error the batch
-    goes once more on a new connection, as the pool's retry would resend a pipeline."""
+    each time, which costs more CPU than the round trip itself. After a connection error or a
+    timeout the batch goes once more on a new connection, while Redis may still run the first copy:
+    that resend is safe because every script is idempotent per call (scripts.py says how), so a
+    caller gets the outcome of the one run rather than a second action."""
 
     def __init__(self, redis: Redis) -> None:
         self._connection = redis.connection_pool.make_connection()

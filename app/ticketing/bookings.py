@@ -7,17 +7,24 @@ import asyncpg
 
 from ticketing import metrics
 from ticketing.backends import Backends
+from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.errors import ApiError
-from ticketing.inventory import RELEASE_REFUSALS, refusal
+from ticketing.inventory import GONE_HOLDS, RELEASE_REFUSALS, refusal
 from ticketing.tokens import Claims
 
 # One statement: the booking row and the seat count change together or not at all; the CHECK on
-# slots.remaining refuses an oversell even if Redis was wrong, the unique keys refuse doubles.
-INSERT_BOOKING = """
-WITH booking AS (
+# slots.remaining refuses an oversell even if Redis was wrong, the unique keys refuse doubles. It
+# holds the event's rebuild lock shared: a rebuild of the event in Redis (events.install_event)
+# waits for confirms in flight, so the remaining counts it reads include them; and a confirm begun
+# under an earlier copy of the event in Redis ($8, its generation) books nothing.
+INSERT_BOOKING = f"""
+WITH rebuild_lock AS (
+    SELECT pg_advisory_xact_lock_shared({REBUILD_LOCK_KEY.format(event_id="$2")})
+), booking AS (
     INSERT INTO bookings
         (booking_id, event_id, slot_id, quantity, client_id, hold_id, idempotency_key)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    SELECT $1, $2, $3, $4, $5, $6, $7 FROM rebuild_lock
+    WHERE (SELECT redis_generation FROM events WHERE event_id = $2) <= $8
     ON CONFLICT DO NOTHING
     RETURNING booking_id, quantity
 ), seats AS (
@@ -26,7 +33,7 @@ WITH booking AS (
     RETURNING slots.remaining
 )
 SELECT (SELECT booking_id FROM booking) AS booking_id, (SELECT remaining FROM seats) AS remaining
-"""
+"""  # noqa: S608 -- REBUILD_LOCK_KEY is a constant; every value is a bind parameter
 BOOKING_COLUMNS = "booking_id, event_id, slot_id, quantity, client_id, hold_id, idempotency_key"
 
 
@@ -73,10 +80,10 @@ async def confirm(
             )
         return _replay(await _booking_for_key(backends, claims, idempotency_key), hold_id)
     if outcome == b"released":
-        raise ApiError(410, "hold_released", "the hold was released")
+        raise refusal(GONE_HOLDS, outcome)
     if outcome != b"begun":
         raise refusal(RELEASE_REFUSALS, outcome)
-    slot_id, quantity = rest[0].decode(), int(rest[1])
+    slot_id, quantity, generation = rest[0].decode(), int(rest[1]), int(rest[2])
     booking_id = "b_" + secrets.token_urlsafe(16)
     try:
         written = await backends.pool.fetchval(
@@ -88,6 +95,7 @@ async def confirm(
             claims.client_id,
             hold_id,
             idempotency_key,
+            generation,
         )
     except asyncpg.CheckViolationError:
         await backends.scripts.run("end_confirm", event_id, hold_id, "", "release")

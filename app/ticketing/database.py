@@ -6,6 +6,8 @@ import asyncpg
 
 # Any fixed number shared by every replica: only one of them migrates at a time.
 MIGRATION_LOCK_ID = 7_410_420_001
+# The advisory lock a rebuild of one event in Redis takes exclusively and a confirm shared.
+REBUILD_LOCK_KEY = "hashtextextended({event_id}, 7410420002)"
 # Bounds a stuck statement, well inside the 30 s after which Redis resolves an unfinished confirm.
 STATEMENT_TIMEOUT_SECONDS = 10
 

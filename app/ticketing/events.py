@@ -11,6 +11,7 @@ import orjson
 
 from ticketing.backends import Backends
 from ticketing.config import EventSpec
+from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.errors import ApiError, event_not_found
 from ticketing.event_ends import expire_read_back
 from ticketing.keys import EVENT_IDS_KEY, event_keys
@@ -142,14 +143,19 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
 
 async def install_event(backends: Backends, event_id: str) -> bool:
     """Loads the event into Redis from PostgreSQL unless Redis has it; False when it does not
-    exist. An id found unknown is answered from memory for a few seconds (limits.py).
-    """
+    exist. Holds the event's rebuild lock until Redis has it: the confirms in flight (bookings.py)
+    finish before the counts are read, and none commits between the read and the install. An id
+    found unknown is answered from memory for a few seconds (limits.py)."""
     unknown = backends.limits.unknown_events
     if unknown.known_unknown(event_id):
         return False
-    async with backends.pool.acquire() as connection:
+    async with backends.pool.acquire() as connection, connection.transaction():
+        await connection.execute(
+            f"SELECT pg_advisory_xact_lock({REBUILD_LOCK_KEY.format(event_id='$1')})", event_id
+        )
         event = await connection.fetchrow(
-            "SELECT config, opening_seed, paused FROM events WHERE event_id = $1", event_id
+            "SELECT config, opening_seed, paused, redis_generation FROM events WHERE event_id = $1",
+            event_id,
         )
         if event is None:
             unknown.remember(event_id)
@@ -164,17 +170,48 @@ async def install_event(backends: Backends, event_id: str) -> bool:
             " client_id",
             event_id,
         )
-    spec = EventSpec.model_validate(
-        {
-            **orjson.loads(event["config"]),
-            "slots": [{key: slot[key] for key in ("id", "label", "capacity")} for slot in slots],
-        },
-        strict=False,
-    )
+        spec = EventSpec.model_validate(
+            {
+                **orjson.loads(event["config"]),
+                "slots": [
+                    {key: slot[key] for key in ("id", "label", "capacity")} for slot in slots
+                ],
+            },
+            strict=False,
+        )
+        # later than every copy before, whatever the replicas' clocks say
+        generation = max(time.time_ns() // 1_000_000, event["redis_generation"] + 1)
+        if await _install(backends, event_id, spec, event, slots, seats, generation):
+            await connection.execute(
+                "UPDATE events SET redis_generation = $2 WHERE event_id = $1", event_id, generation
+            )
+    if spec.ends_at and spec.ends_at.timestamp() <= time.time():
+        await expire_read_back(backends, event_id, spec.ends_at.timestamp())
+    else:
+        await backends.redis.sadd(EVENT_IDS_KEY, event_id)
+    return True
+
+
+async def _install(
+    backends: Backends,
+    event_id: str,
+    spec: EventSpec,
+    event: asyncpg.Record,
+    slots: list[asyncpg.Record],
+    seats: list[asyncpg.Record],
+    generation: int,
+) -> bool:
+    """True when Redis took it (False: another replica installed the event first)."""
     config = _redis_config(spec, event["opening_seed"])
     opened = 0 < config["opens_at_ms"] <= time.time() * 1000
-    queue = {"paused": int(event["paused"]), "frozen": int(opened), "assigned": int(opened)}
-    await backends.scripts.run(
+    queue = {
+        "paused": int(event["paused"]),
+        "frozen": int(opened),
+        "assigned": int(opened),
+        # tokens of the queue this replaces (a Redis loss) are refused: their numbers restart
+        "gen": generation,
+    }
+    installed = await backends.scripts.run(
         "install_event",
         event_id,
         orjson.dumps(config),
@@ -182,11 +219,7 @@ async def install_event(backends: Backends, event_id: str) -> bool:
         orjson.dumps({row["client_id"]: row["seats"] for row in seats}),
         orjson.dumps(queue),
     )
-    if spec.ends_at and spec.ends_at.timestamp() <= time.time():
-        await expire_read_back(backends, event_id, spec.ends_at.timestamp())
-    else:
-        await backends.redis.sadd(EVENT_IDS_KEY, event_id)
-    return True
+    return bool(installed)
 
 
 async def set_paused(backends: Backends, event_id: str, paused: bool) -> None:

@@ -17,6 +17,10 @@ class EventKeys(NamedTuple):
     holds: str
     hold_timers: str
     updates: str
+    done: str  # request id -> recorded reply of a state-changing script (lua/common.lua's once)
+    done_timers: str
+    live_seats: str  # slot -> seats in live holds (held or confirming), for reconciliation
+    confirming: str  # ids of holds whose confirm is in flight
 
 
 @functools.lru_cache(maxsize=4096)  # built on every script call of the hot paths

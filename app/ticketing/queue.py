@@ -16,10 +16,11 @@ class Place(NamedTuple):
     serving: int
     admit_per_second: float
     paused: bool
+    generation: int = 0
 
     @classmethod
     def from_script(cls, result: list[Any]) -> "Place":
-        outcome, number, serving, _seq, rate, paused = result
+        outcome, number, serving, _seq, rate, paused, generation = result
         pending = outcome.startswith(b"pending")
         return cls(
             outcome.decode(),
@@ -27,6 +28,7 @@ class Place(NamedTuple):
             int(serving),
             float(rate),
             paused == b"1",
+            int(generation),
         )
 
     def public(self) -> dict[str, Any]:
@@ -58,7 +60,9 @@ async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool,
     if place is None:
         raise RuntimeError("the join script answered without a place")
     # the ticket carries the number, so position reads of waiting clients need no Redis
-    ticket = backends.tokens.issue("ticket", event_id, client_id, place.number or 0)
+    ticket = backends.tokens.issue(
+        "ticket", event_id, client_id, place.number or 0, place.generation
+    )
     created = place.outcome in ("new", "pending_new")
     return created, {"ticket": ticket, **place.public()}
 
@@ -86,7 +90,7 @@ async def status(
     body["admitted"] = admitted = place.outcome == "admitted"
     body["lapsed"] = place.outcome == "lapsed"
     body["access_token"] = (
-        backends.tokens.issue("access", event_id, client_id, place.number or 0)
+        backends.tokens.issue("access", event_id, client_id, place.number or 0, place.generation)
         if admitted
         else None
     )

@@ -34,6 +34,7 @@ class Claims(NamedTuple):
     client_id: str
     number: int
     expires_at: int
+    generation: int = 0  # of the queue in Redis, new after each rebuild (events.install_event)
 
 
 URLSAFE_ALPHABET = bytes.maketrans(b"+/", b"-_")
@@ -83,13 +84,27 @@ class Tokens:
         """The token for these JSON claims."""
         return f"{_b64(payload)}.{_b64(self._signature(payload))}"
 
-    def issue(self, kind: TokenKind, event_id: str, client_id: str, number: int = 0) -> str:
+    def derived_id(self, *parts: str) -> str:
+        """An id only this secret derives from `parts` (22 URL-safe characters)."""
+        return _b64(self._signature("\x00".join(parts).encode()))[:22]
+
+    def issue(
+        self,
+        kind: TokenKind,
+        event_id: str,
+        client_id: str,
+        number: int = 0,
+        generation: int = 0,
+    ) -> str:
         ttl = TICKET_TTL_SECONDS if kind == "ticket" else ACCESS_TOKEN_TTL_SECONDS
-        return self.signed(
-            orjson.dumps(
-                {"k": kind, "e": event_id, "c": client_id, "n": number, "x": int(time.time()) + ttl}
-            )
-        )
+        claims = {
+            "k": kind,
+            "e": event_id,
+            "c": client_id,
+            "n": number,
+            "x": int(time.time()) + ttl,
+        }
+        return self.signed(orjson.dumps({**claims, "g": generation}))
 
     def verify(self, token: str, kind: TokenKind, event_id: str | None) -> Claims:
         """Checks signature, expiry, kind and (when given) the event; raises TokenError."""
@@ -110,4 +125,4 @@ class Tokens:
         if not hmac.compare_digest(signature, self._signature(payload)):
             raise TokenError(401, "invalid_token", "token signature does not match")
         data = orjson.loads(payload)
-        return Claims(data["k"], data["e"], data["c"], data["n"], data["x"])
+        return Claims(data["k"], data["e"], data["c"], data["n"], data["x"], data.get("g", 0))

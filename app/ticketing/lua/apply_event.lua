@@ -1,5 +1,5 @@
 -- Applies an admin update to a loaded event. ARGV: cfg (JSON object), capacity changes (JSON
--- object slot_id -> seats added, may be negative), removed slot ids (JSON list).
+-- object slot_id -> seats added, may be negative), removed slot ids (JSON list), request id.
 -- Returns 0 when the event is not loaded (the caller installs it instead).
 if redis.call('EXISTS', CFG) == 0 then
   return 0

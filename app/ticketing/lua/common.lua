@@ -1,10 +1,14 @@
 -- Shared prelude of every event script. Every script receives the same KEYS (see keys.py).
 local CFG, Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS, UPDATES =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local DONE, DONE_TIMERS, LIVE, CONFIRMING = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
 -- Settled holds stay readable this long, so a late confirm gets "expired" rather than "unknown".
 local TOMBSTONE_MS = 3600000
 -- A confirm that has not finished this long after it began is resolved from PostgreSQL.
 local CONFIRM_GRACE_MS = 30000
+-- How long a recorded reply answers a copy of its call: far longer than a resent batch takes to
+-- arrive (two socket timeouts), short enough that a burst of holds costs little memory.
+local DONE_MS = 120000
 
 -- One clock for every replica: Redis's.
 local function clock_ms()
@@ -40,10 +44,40 @@ local function freeze_if_opened(now)
   end
 end
 
+-- Scripts that change state run once per request id, their last ARGV (scripts.py appends it): a
+-- copy of the same call, e.g. a batch resent after a dropped connection while Redis still ran the
+-- first, gets the recorded reply instead of acting twice.
+local function once(body)
+  local request = ARGV[#ARGV]
+  local recorded = redis.call('HGET', DONE, request)
+  if recorded then
+    return cjson.decode(recorded)
+  end
+  local reply = body()
+  redis.call('HSET', DONE, request, cjson.encode(reply))
+  redis.call('ZADD', DONE_TIMERS, clock_ms() + DONE_MS, request)
+  return reply
+end
+
+local function forget_done(now, limit)
+  for _, request in ipairs(redis.call('ZRANGEBYSCORE', DONE_TIMERS, '-inf', now, 'LIMIT', 0, limit)) do
+    redis.call('HDEL', DONE, request)
+    redis.call('ZREM', DONE_TIMERS, request)
+  end
+end
+
+-- LIVE counts the seats of live holds per slot: availability is PostgreSQL's remaining minus it.
+local function add_live(slot, qty)
+  if redis.call('HINCRBY', LIVE, slot, qty) <= 0 then
+    redis.call('HDEL', LIVE, slot)
+  end
+end
+
 local function return_seats(hold)
   if redis.call('HEXISTS', AVAIL, hold.slot) == 1 then
     redis.call('HINCRBY', AVAIL, hold.slot, hold.qty)
   end
+  add_live(hold.slot, -hold.qty)
   if redis.call('HINCRBY', SEATS, hold.client, -hold.qty) <= 0 then
     redis.call('HDEL', SEATS, hold.client)
   end
@@ -56,6 +90,7 @@ end
 
 local function settle_hold(id, hold, state, now)
   return_seats(hold)
+  redis.call('SREM', CONFIRMING, id)
   hold.state = state
   save_hold(id, hold, now + TOMBSTONE_MS)
 end
@@ -85,12 +120,12 @@ end
 
 local function queue_state()
   return q_number('serving'), q_number('seq'), redis.call('HGET', CFG, 'admit_per_second'),
-    redis.call('HGET', Q, 'paused') or '0'
+    redis.call('HGET', Q, 'paused') or '0', q_number('gen')
 end
 
 -- Per-client scripts (join, status): ARGV holds one client id for each request merged into this
--- run (batching.py), and the reply one {outcome, number, serving, seq, admit_per_second, paused}
--- per client, in ARGV's order; `answer(client, now)` gives each its {outcome, number} or
+-- run (batching.py), and the reply one {outcome, number, serving, seq, admit_per_second, paused,
+-- generation} per client, in ARGV's order; `answer(client, now)` gives each its {outcome, number} or
 -- {'unknown'}, after `prepare(now)` when given. The queue state is read once, after every answer.
 local function per_client(answer, prepare)
   local replies = {}
@@ -107,10 +142,10 @@ local function per_client(answer, prepare)
   for index, client in ipairs(ARGV) do
     replies[index] = answer(client, now)
   end
-  local serving, seq, rate, paused = queue_state()
+  local serving, seq, rate, paused, generation = queue_state()
   for _, reply in ipairs(replies) do
     if reply[2] ~= nil then
-      reply[3], reply[4], reply[5], reply[6] = serving, seq, rate, paused
+      reply[3], reply[4], reply[5], reply[6], reply[7] = serving, seq, rate, paused, generation
     end
   end
   return replies

@@ -4,7 +4,7 @@
 if redis.call('EXISTS', CFG) == 1 then
   return 0
 end
-redis.call('DEL', Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS)
+redis.call('DEL', Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS, LIVE, CONFIRMING)
 for index, key in ipairs({CFG, AVAIL, SEATS, Q}) do
   local fields = {}
   for field, value in pairs(cjson.decode(ARGV[index])) do

@@ -1,2 +1,5 @@
--- ARGV: limit. Expires due holds; returns the ids of confirms overdue for resolution.
-return settle_due_holds(clock_ms(), tonumber(ARGV[1]))
+-- ARGV: limit. Expires due holds and old recorded replies; returns the ids of confirms overdue
+-- for resolution.
+local now = clock_ms()
+forget_done(now, tonumber(ARGV[1]))
+return settle_due_holds(now, tonumber(ARGV[1]))

@@ -1,4 +1,4 @@
--- ARGV: hold_id, client_id. Returns {outcome}.
+-- ARGV: hold_id, client_id, request id. Returns {outcome}.
 local id, client = ARGV[1], ARGV[2]
 local raw = redis.call('HGET', HOLDS, id)
 local hold = raw and cjson.decode(raw)

@@ -130,12 +130,17 @@ def client_id_of(connection: Connection) -> tuple[str, bool]:
 
 
 def idempotency_key_of(request: Request) -> str:
-    key = request.headers.get("idempotency-key")
+    key = optional_idempotency_key_of(request)
     if key is None:
         raise ApiError(
             400, "missing_idempotency_key", "send an Idempotency-Key header (any unique string)"
         )
-    if not IDEMPOTENCY_KEY_RE.fullmatch(key):
+    return key
+
+
+def optional_idempotency_key_of(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not IDEMPOTENCY_KEY_RE.fullmatch(key):
         raise ApiError(
             400,
             "invalid_idempotency_key",

@@ -12,6 +12,7 @@ from ticketing.web.inputs import (
     bearer_token,
     event_id_of,
     idempotency_key_of,
+    optional_idempotency_key_of,
     read_body,
     resource_id_of,
     verified,
@@ -36,9 +37,14 @@ async def create_hold(request: Request) -> JsonResponse:
     event_id = event_id_of(request)
     claims = _access(request, event_id)
     body = await read_body(request, HoldRequest)
-    return json_response(
-        await inventory.hold(request.app.backends, claims, body.slot_id, body.quantity), 201
+    created, hold = await inventory.hold(
+        request.app.backends,
+        claims,
+        body.slot_id,
+        body.quantity,
+        optional_idempotency_key_of(request),
     )
+    return json_response(hold, 201 if created else 200)
 
 
 async def confirm_hold(request: Request) -> JsonResponse:
