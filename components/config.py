@@ -18,6 +18,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from components import sizing
 from components.errors import ConfigError, unknown_key_error
 from components.routing import RoutingConfig
 
@@ -272,6 +273,7 @@ class ServicesConfig:
     pdb_min_available: int
     resources: ContainerResources
     env: Mapping[str, str]
+    peak_rps: int
 
 
 @dataclass(frozen=True)
@@ -499,6 +501,7 @@ def _services(section: Section) -> ServicesConfig:
         pdb_min_available=section.integer("podDisruptionMinAvailable", 1, 500, default=1),
         resources=_resources(section.section("resources")),
         env=section.text_map("env", _ENV_NAME, "an UPPER_SNAKE_CASE environment variable name"),
+        peak_rps=section.integer("peakRps", 1, 1_000_000),
     )
     shadowing = sorted(set(services.env) & set(APP_SECRET_ENV_NAMES))
     if shadowing:
@@ -660,7 +663,25 @@ def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
     )
     _check_images_are_regional(config)
     _check_public_name_owner(config)
+    _check_sizes(config)
     return config
+
+
+def _check_sizes(config: StackConfig) -> None:
+    """The stack meets the need of its peak, and exceeds it at most 2x (components/sizing.py)."""
+    sizing.check(
+        sizing.Sizes(
+            peak_rps=config.services.peak_rps,
+            pod_vcpu=sizing.kubernetes_cpu(config.services.resources.cpu_request),
+            target_cpu=config.services.target_cpu_percent,
+            max_replicas=config.services.max_replicas,
+            app_instance_type=config.cluster.app_nodes.instance_types[0],
+            app_nodes_max=config.cluster.app_nodes.max_size,
+            cache_node_type=config.cache.node_type,
+            cache_shards=config.cache.shards,
+            database_instance_class=config.database.instance_class,
+        )
+    )
 
 
 def _check_images_are_regional(config: StackConfig) -> None:

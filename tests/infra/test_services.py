@@ -35,8 +35,8 @@ def test_chart_values_follow_the_contract(prod):
     }
     assert values["autoscaling"] == {
         "enabled": True,
-        "minReplicas": 40,
-        "maxReplicas": 150,
+        "minReplicas": 3,
+        "maxReplicas": 16,
         "targetCPUUtilizationPercentage": 55,
     }
     assert values["resources"] == {
@@ -65,12 +65,12 @@ def test_chart_values_follow_the_contract(prod):
 
 
 def test_dr_standby_runs_fewer_replicas(dr, dev):
-    assert one(dr, RELEASE, "ticketing-dr-services-chart").inputs["values"]["replicaCount"] == 4
+    assert one(dr, RELEASE, "ticketing-dr-services-chart").inputs["values"]["replicaCount"] == 3
     assert (
         one(dr, RELEASE, "ticketing-dr-services-chart").inputs["values"]["autoscaling"][
             "minReplicas"
         ]
-        == 4
+        == 3
     )
     assert one(dev, RELEASE, "ticketing-dev-services-chart").inputs["values"]["replicaCount"] == 1
 
