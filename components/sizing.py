@@ -20,10 +20,6 @@ from components.errors import ConfigError
 
 MEASURED_FILE = Path(__file__).resolve().parent / "measured.yaml"
 OVERPROVISION_LIMIT = 2.0
-# The bench's figures are of one core on loopback with the load generator beside it; a node's vCPU
-# is a hyperthread, and the routes not in the measured mix (WebSocket pushes, confirms' app side)
-# take their share. The peak is planned at half the measured rate, on top of the HPA's CPU target.
-MEASUREMENT_MARGIN = 2.0
 # kubelet, kube-proxy, the VPC CNI and the log and metrics agents on every node.
 NODE_RESERVED_VCPU = 0.5
 # One event's Redis core is reported against this: no node type or shard count changes it (see
@@ -115,7 +111,8 @@ class Need:
 
 
 def pods_needed(peak_rps: int, measured: Measured, pod_vcpu: float, target_cpu: int) -> int:
-    per_pod = measured.rps_per_vcpu * pod_vcpu * target_cpu / 100 / MEASUREMENT_MARGIN
+    # the HPA's CPU target is the headroom: the mix's figure already carries the sockets' pushes
+    per_pod = measured.rps_per_vcpu * pod_vcpu * target_cpu / 100
     return max(1, math.ceil(peak_rps / per_pod))
 
 
@@ -185,8 +182,8 @@ def need_for(
         event_redis_core_share=share,
         database_instance_class=database_instance_class(peak_rps, measured),
         headroom={
-            "pods": f"measured {measured.rps_per_vcpu:,.0f} rps/vCPU, planned at"
-            f" {target_cpu}% CPU and 1/{MEASUREMENT_MARGIN:g} of the measured rate",
+            "pods": f"measured {measured.rps_per_vcpu:,.0f} rps/vCPU on the opening mix, planned"
+            f" at {target_cpu}% CPU",
             "app_nodes": f"{NODE_RESERVED_VCPU} vCPU per node kept for the node's own agents",
             "cache": f"{peak_rps * ARRIVAL_SECONDS:,} waiting clients x"
             f" {measured.redis_bytes_per_waiting_client:.0f} B x {REDIS_MEMORY_HEADROOM:g}"

@@ -8,31 +8,20 @@ it. Contention on one hot slot's row is part of the measure: every booking goes 
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 import asyncpg
 
-from app.bench.processes import descendants
+from app.bench.processes import cpu_seconds, descendants
 from ticketing.bookings import INSERT_BOOKING
 from ticketing.database import create_pool, migrate
 from ticketing.embedded import EmbeddedPostgres
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CONCURRENT_CONFIRMS = 16
 EVENT_ID = "booking-cost"
 SLOT_ID = "hot"
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of one process; 0 once it has exited."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def tree_cpu_seconds(root_pid: int) -> dict[int, float]:

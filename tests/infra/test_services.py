@@ -36,7 +36,7 @@ def test_chart_values_follow_the_contract(prod):
     assert values["autoscaling"] == {
         "enabled": True,
         "minReplicas": 3,
-        "maxReplicas": 16,
+        "maxReplicas": 240,
         "targetCPUUtilizationPercentage": 55,
     }
     assert values["resources"] == {

@@ -100,7 +100,7 @@ def test_dr_active_mode_runs_prod_sized(prod):
     run = run_program(REPO_ROOT, "dr", config=active, stack_outputs={"prod": prod.outputs})
     assert one(run, "eks:index:ManagedNodeGroup", "ticketing-dr-eks-app-nodes").inputs[
         "scalingConfig"
-    ] == {"minSize": 2, "desiredSize": 2, "maxSize": 6}
+    ] == {"minSize": 2, "desiredSize": 2, "maxSize": 70}
     assert (
         one(run, "kubernetes:helm.sh/v3:Release", "ticketing-dr-services-chart").inputs["values"][
             "replicaCount"
