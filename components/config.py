@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -192,6 +193,20 @@ class Section:
                 )
         return dict(value)
 
+    def timestamp(self, name: str) -> datetime:
+        key, value = self._take(name, _MISSING)
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise ConfigError(
+                key,
+                value,
+                "a quoted ISO 8601 time with its zone, such as '2027-01-15T10:00:00+09:00'",
+            )
+        return parsed
+
     def section(self, name: str, required: bool = True) -> Section:
         key, value = self._take(name, _MISSING if required else {})
         return Section(value, key)
@@ -262,6 +277,15 @@ class ContainerResources:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """A scheduled opening: the pod floor is raised ahead of `starts_at` for its duration."""
+
+    starts_at: datetime
+    expected_peak_rps: int
+    duration_minutes: int
+
+
+@dataclass(frozen=True)
 class ServicesConfig:
     namespace: str
     image_repository: str
@@ -274,6 +298,7 @@ class ServicesConfig:
     resources: ContainerResources
     env: Mapping[str, str]
     peak_rps: int
+    openings: tuple[Opening, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -470,6 +495,23 @@ def _resources(section: Section) -> ContainerResources:
     return resources
 
 
+def _openings(raw: object, key: str, peak_rps: int) -> tuple[Opening, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(key, raw, "a list of openings, each {at, expectedPeakRps}")
+    openings = []
+    for index, item in enumerate(raw):
+        section = Section(item, f"{key}[{index}]")
+        openings.append(
+            Opening(
+                starts_at=section.timestamp("at"),
+                expected_peak_rps=section.integer("expectedPeakRps", 1, peak_rps),
+                duration_minutes=section.integer("durationMinutes", 10, 24 * 60, default=60),
+            )
+        )
+        section.finish()
+    return tuple(openings)
+
+
 def _drainable(min_replicas: int, pdb_min_available: int) -> bool:
     """A node drain evicts a pod only while more than the budget's minimum are running."""
     return min_replicas == 1 or pdb_min_available < min_replicas
@@ -501,7 +543,8 @@ def _services(section: Section) -> ServicesConfig:
         pdb_min_available=section.integer("podDisruptionMinAvailable", 1, 500, default=1),
         resources=_resources(section.section("resources")),
         env=section.text_map("env", _ENV_NAME, "an UPPER_SNAKE_CASE environment variable name"),
-        peak_rps=section.integer("peakRps", 1, 1_000_000),
+        peak_rps=(peak_rps := section.integer("peakRps", 1, 1_000_000)),
+        openings=_openings(section.raw("openings") or [], f"{section.key}.openings", peak_rps),
     )
     shadowing = sorted(set(services.env) & set(APP_SECRET_ENV_NAMES))
     if shadowing:

@@ -11,6 +11,7 @@ from tests.infra.recorded import one, statements
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CONTRACT_KEYS = {
     "image",
+    "prescale",
     "replicaCount",
     "resources",
     "autoscaling",
