@@ -41,7 +41,7 @@ ADMISSION_STEPS_PER_REPLICA_S = 10
 # The opening the stacks are sized for (ticketing:services.peakRps; components/sizing.py): every
 # request of its burst a join, over the pods prod runs at the peak, ElastiCache in the same region.
 PEAK_JOINS_PER_S = 50_000
-PEAK_REPLICAS = 60
+PEAK_REPLICAS = 197  # prod's need at 50,000 req/s (components/sizing.py)
 REDIS_ROUND_TRIP_MS = 0.5
 SLOT = "main"
 US_PER_S = 1_000_000
