@@ -14,11 +14,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from components import sizing
 from components.errors import ConfigError, unknown_key_error
 from components.routing import RoutingConfig
 
@@ -207,6 +209,20 @@ class Section:
                 )
         return dict(value)
 
+    def timestamp(self, name: str) -> datetime:
+        key, value = self._take(name, _MISSING)
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise ConfigError(
+                key,
+                value,
+                "a quoted ISO 8601 time with its zone, such as '2027-01-15T10:00:00+09:00'",
+            )
+        return parsed
+
     def section(self, name: str, required: bool = True) -> Section:
         key, value = self._take(name, _MISSING if required else {})
         return Section(value, key)
@@ -298,6 +314,15 @@ class ContainerResources:
 
 
 @dataclass(frozen=True)
+class Opening:
+    """A scheduled opening: the pod floor is raised ahead of `starts_at` for its duration."""
+
+    starts_at: datetime
+    expected_peak_rps: int
+    duration_minutes: int
+
+
+@dataclass(frozen=True)
 class ServicesConfig:
     namespace: str
     image_repository: str
@@ -309,6 +334,8 @@ class ServicesConfig:
     pdb_min_available: int
     resources: ContainerResources
     env: Mapping[str, str]
+    peak_rps: int
+    openings: tuple[Opening, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -559,6 +586,23 @@ def _resources(section: Section) -> ContainerResources:
     return resources
 
 
+def _openings(raw: object, key: str, peak_rps: int) -> tuple[Opening, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(key, raw, "a list of openings, each {at, expectedPeakRps}")
+    openings = []
+    for index, item in enumerate(raw):
+        section = Section(item, f"{key}[{index}]")
+        openings.append(
+            Opening(
+                starts_at=section.timestamp("at"),
+                expected_peak_rps=section.integer("expectedPeakRps", 1, peak_rps),
+                duration_minutes=section.integer("durationMinutes", 10, 24 * 60, default=60),
+            )
+        )
+        section.finish()
+    return tuple(openings)
+
+
 def _drainable(min_replicas: int, pdb_min_available: int) -> bool:
     """A node drain evicts a pod only while more than the budget's minimum are running: the
     chart's own rule (app/chart/templates/pdb.yaml), which refuses to render otherwise."""
@@ -591,6 +635,8 @@ def _services(section: Section) -> ServicesConfig:
         pdb_min_available=section.integer("podDisruptionMinAvailable", 1, 500, default=1),
         resources=_resources(section.section("resources")),
         env=section.text_map("env", _ENV_NAME, "an UPPER_SNAKE_CASE environment variable name"),
+        peak_rps=(peak_rps := section.integer("peakRps", 1, 1_000_000)),
+        openings=_openings(section.raw("openings") or [], f"{section.key}.openings", peak_rps),
     )
     shadowing = sorted(set(services.env) & set(APP_SECRET_ENV_NAMES))
     if shadowing:
@@ -781,7 +827,25 @@ def parse(raw: Mapping[str, Any], region: str) -> StackConfig:
     )
     _check_images_are_regional(config)
     _check_public_name_owner(config)
+    _check_sizes(config)
     return config
+
+
+def _check_sizes(config: StackConfig) -> None:
+    """The stack meets the need of its peak, and exceeds it at most 2x (components/sizing.py)."""
+    sizing.check(
+        sizing.Sizes(
+            peak_rps=config.services.peak_rps,
+            pod_vcpu=sizing.kubernetes_cpu(config.services.resources.cpu_request),
+            target_cpu=config.services.target_cpu_percent,
+            max_replicas=config.services.max_replicas,
+            app_instance_type=config.cluster.app_nodes.instance_types[0],
+            app_nodes_max=config.cluster.app_nodes.max_size,
+            cache_node_type=config.cache.node_type,
+            cache_shards=config.cache.shards,
+            database_instance_class=config.database.instance_class,
+        )
+    )
 
 
 def _check_images_are_regional(config: StackConfig) -> None:

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components import prescale
 from components.config import APP_SECRET_ENV_NAMES, ServicesConfig
 from components.irsa import irsa_role
 from components.kms import encryption_key
@@ -84,6 +85,7 @@ def chart_values(
             "targetCPUUtilizationPercentage": config.target_cpu_percent,
         },
         "podDisruptionBudget": {"minAvailable": config.pdb_min_available},
+        "prescale": {"schedules": prescale.schedules(config)},
         "serviceAccount": {
             "create": True,
             "name": SERVICE_ACCOUNT,

@@ -54,9 +54,32 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="also record py-spy profiles of queue entry, position reads and the WebSocket stage",
     )
+    parser.add_argument(
+        "--opening-users",
+        type=int,
+        default=20_000,
+        help="buyers of the opening scenario (ticketing surge --scenario opening)",
+    )
+    parser.add_argument(
+        "--arrival-seconds", type=float, default=10.0, help="the opening's buyers arrive within"
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=scenarios.SCENARIO_NAMES,
+        default=list(scenarios.SCENARIO_NAMES),
+        help="run only these scenarios",
+    )
     parser.add_argument("--out", type=Path, default=BUILD_DIR)
     args = parser.parse_args(argv)
-    for name in ("duration", "rounds", "connections", "ws_clients", "server_cores"):
+    for name in (
+        "duration",
+        "rounds",
+        "connections",
+        "ws_clients",
+        "server_cores",
+        "opening_users",
+    ):
         if getattr(args, name) <= 0:
             parser.error(f"--{name.replace('_', '-')} must be positive")
     if args.vcpus_per_pod <= 0:

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 BACKING_SERVICES = ("redis-server", "postgres")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -145,6 +146,26 @@ def move_backing_services(root_pid: int, cpus: frozenset[int]) -> int:
             except OSError:
                 continue
     return moved
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process; 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_and_backing_cpu_seconds(root_pid: int) -> tuple[float, float]:
+    """CPU the server and its workers spent so far, and what Redis and PostgreSQL spent."""
+    server, backing = cpu_seconds(root_pid), 0.0
+    for pid in descendants(root_pid):
+        if is_backing_service(pid):
+            backing += cpu_seconds(pid)
+        else:
+            server += cpu_seconds(pid)
+    return server, backing
 
 
 def rss_bytes(pid: int) -> int:

@@ -124,6 +124,8 @@ TARGETS = (
     # the p99 is over the pushes that arrived: one that never came must show too
     Target("websocket.missed_pushes", "= 0", lambda value: value == 0),
     Target("booking.oversold", "= 0", lambda value: value == 0),
+    Target("opening.oversold", "= 0", lambda value: value == 0),
+    Target("opening.leaked_seats", "= 0", lambda value: value == 0),
     Target(
         "sizing.rps_per_vcpu",
         f">= {GOAL_MULTIPLE_OF_REFERENCE * REFERENCE_RPS_PER_VCPU:,}",
@@ -148,6 +150,19 @@ TABLE_ROWS = (
     ("booking.holds_per_s", "holds per second (one hot slot)"),
     ("booking.oversold", "oversold seats"),
     ("sizing.rps_per_vcpu", "queue entry rps per vCPU"),
+    ("opening.users", "opening: buyers"),
+    ("opening.time_to_sell_out_s", "opening: seconds to sell out (every slot at 0)"),
+    ("opening.first_turned_away_s", "opening: seconds to the first buyer turned away"),
+    ("opening.steps.join.p99_ms", "opening: join p99 ms"),
+    ("opening.steps.position.p99_ms", "opening: position read p99 ms"),
+    ("opening.steps.hold.p99_ms", "opening: hold p99 ms"),
+    ("opening.steps.confirm.p99_ms", "opening: confirm p99 ms"),
+    ("opening.push_lag_ms.p99", "opening: availability push lag p99 ms"),
+    ("opening.server_cpu_s_per_admitted_user", "opening: server CPU-s per admitted user"),
+    ("opening.server_cpu_s_per_booking", "opening: server CPU-s per booking"),
+    ("opening.requests_per_server_cpu_s", "opening: requests per server CPU-second"),
+    ("opening.oversold", "opening: oversold seats"),
+    ("opening.leaked_seats", "opening: leaked seats"),
 )
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from app.bench import processes
 from app.bench.api import HOT_SLOT, Api, event_spec, holds_path, queue_path
+from app.bench.opening import opening as opening_scenario
 from app.bench.processes import CpuSplit
 from app.bench.profile import record_during
 from app.bench.report import paired_ratio, require_no_errors, require_statuses
@@ -387,12 +388,18 @@ async def profiles(bench: Bench, app: RunningApp) -> dict:
     return found
 
 
+async def opening(bench: Bench, app: RunningApp) -> dict:
+    return await opening_scenario(bench.args, app, bench.split.load)
+
+
 SCENARIOS = (
     ("enqueue", enqueue),
     ("position", position),
     ("booking", booking),
     ("websocket", websocket),
+    ("opening", opening),
 )
+SCENARIO_NAMES = tuple(name for name, _ in SCENARIOS)
 
 
 async def run_all(split: CpuSplit, args: Namespace, results: dict) -> None:
@@ -408,7 +415,8 @@ async def run_all(split: CpuSplit, args: Namespace, results: dict) -> None:
             )
             async with running_app(split, args.out) as app:
                 for name, scenario in SCENARIOS:
-                    results[name] = await scenario(bench, app) | load_average()
+                    if name in args.only:
+                        results[name] = await scenario(bench, app) | load_average()
                 if args.profile:
                     results["profiles"] = await profiles(bench, app)
         finally:

@@ -8,10 +8,13 @@ import sys
 import time
 
 import httpx
+import orjson
 from rich.console import Console
 
 from ticketing.demo_event import DEMO_EVENT_ID
 from ticketing.limits import PER_ADDRESS_LIMITS_OFF
+from ticketing.opening_load import passed, run_opening
+from ticketing.prescale import prescale
 from ticketing.serve import serve
 from ticketing.surge import run_surge
 
@@ -34,6 +37,19 @@ def _parser() -> argparse.ArgumentParser:
     surge_command.add_argument(
         "--concurrency", type=int, default=200, help="HTTP connections at most"
     )
+    surge_command.add_argument(
+        "--scenario",
+        choices=("burst", "opening"),
+        default="burst",
+        help="opening: clients arrive over --arrival-seconds, hold both sockets, poll, hold 1-4"
+        " seats and confirm 70%% of the time; prints the figures as JSON",
+    )
+    surge_command.add_argument("--arrival-seconds", type=float, default=10.0)
+    prescale_command = commands.add_parser(
+        "prescale", help="set the floor of the release's HPA (the pre-scaling CronJobs)"
+    )
+    prescale_command.add_argument("--hpa", required=True)
+    prescale_command.add_argument("--min-replicas", type=int, required=True)
     demo_command = commands.add_parser(
         "demo", help="serve with private servers and surge against it"
     )
@@ -89,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args.host, args.port, args.workers)
+    if args.command == "prescale":
+        return prescale(args.hpa, args.min_replicas)
+    if args.command == "surge" and args.scenario == "opening":
+        report = asyncio.run(run_opening(args.url, args.event, args.clients, args.arrival_seconds))
+        print(orjson.dumps(report).decode())
+        return 0 if passed(report) else 1
     if args.command == "surge":
         return asyncio.run(
             run_surge(args.url, args.event, args.clients, args.concurrency, Console())

@@ -36,7 +36,7 @@ async def event_script(backends: Backends, name: str, event_id: str, *args: Any)
     return cast(list[Any], result)
 
 
-def _redis_config(spec: EventSpec, seed: bytes) -> dict[str, Any]:
+def redis_config(spec: EventSpec, seed: bytes) -> dict[str, Any]:
     return {
         "name": spec.name,
         "admit_per_second": spec.admit_per_second,
@@ -130,7 +130,7 @@ async def upsert_event(backends: Backends, event_id: str, spec: EventSpec) -> bo
     applied = await backends.scripts.run(
         "apply_event",
         event_id,
-        orjson.dumps(_redis_config(spec, saved.seed)),
+        orjson.dumps(redis_config(spec, saved.seed)),
         orjson.dumps(saved.capacity_changes),
         orjson.dumps(saved.removed_slots),
     )
@@ -202,7 +202,7 @@ async def _install(
     generation: int,
 ) -> bool:
     """True when Redis took it (False: another replica installed the event first)."""
-    config = _redis_config(spec, event["opening_seed"])
+    config = redis_config(spec, event["opening_seed"])
     opened = 0 < config["opens_at_ms"] <= time.time() * 1000
     queue = {
         "paused": int(event["paused"]),

@@ -43,6 +43,7 @@ def unchecked(raw: dict[str, Any]) -> ServicesConfig:
             raw["resources"]["limits"]["memory"],
         ),
         env=raw["env"],
+        peak_rps=raw["peakRps"],
     )
 
 

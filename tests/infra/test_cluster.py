@@ -60,9 +60,9 @@ def _scaling(run, stack, pool):
 
 
 def test_dev_is_small_prod_is_sized_for_the_opening_and_dr_stands_by(dev, prod, dr):
-    assert _scaling(dev, "dev", "app") == {"minSize": 1, "desiredSize": 1, "maxSize": 4}
-    assert _scaling(prod, "prod", "app") == {"minSize": 6, "desiredSize": 8, "maxSize": 30}
-    assert _scaling(dr, "dr", "app") == {"minSize": 2, "desiredSize": 2, "maxSize": 30}
+    assert _scaling(dev, "dev", "app") == {"minSize": 1, "desiredSize": 1, "maxSize": 2}
+    assert _scaling(prod, "prod", "app") == {"minSize": 2, "desiredSize": 2, "maxSize": 70}
+    assert _scaling(dr, "dr", "app") == {"minSize": 2, "desiredSize": 2, "maxSize": 70}
     assert one(dev, NODE_GROUP, "ticketing-dev-eks-app-nodes").inputs["instanceTypes"] == [
         "t3.large",
         "t3a.large",

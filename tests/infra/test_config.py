@@ -126,7 +126,7 @@ def test_missing_secret():
 def test_node_group_sizes_must_be_ordered():
     error = config_error(set_path("ticketing:cluster.nodeGroups.app.desiredSize", 9))
     assert error.key == "cluster.nodeGroups.app.desiredSize"
-    assert error.allowed == "minSize (1) <= desiredSize <= maxSize (4)"
+    assert error.allowed == "minSize (1) <= desiredSize <= maxSize (2)"
 
 
 def test_image_tag_latest_is_refused():

@@ -51,7 +51,7 @@ def test_master_password_is_a_secret_and_instances_are_private(prod):
     cluster = one(prod, CLUSTER, "ticketing-prod-aurora")
     assert "masterPassword" in cluster.secret_paths
     instances = prod.of_type("aws:rds/clusterInstance:ClusterInstance")
-    assert len(instances) == 3
+    assert len(instances) == 2
     assert all(instance.inputs["publiclyAccessible"] is False for instance in instances)
     assert all(
         instance.inputs["performanceInsightsKmsKeyId"].endswith("key/ticketing-prod-aurora-key")

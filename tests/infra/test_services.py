@@ -11,6 +11,7 @@ from tests.infra.recorded import one, statements
 RELEASE = "kubernetes:helm.sh/v3:Release"
 CONTRACT_KEYS = {
     "image",
+    "prescale",
     "replicaCount",
     "resources",
     "autoscaling",
@@ -36,8 +37,8 @@ def test_chart_values_follow_the_contract(prod):
     }
     assert values["autoscaling"] == {
         "enabled": True,
-        "minReplicas": 40,
-        "maxReplicas": 150,
+        "minReplicas": 3,
+        "maxReplicas": 240,
         "targetCPUUtilizationPercentage": 55,
     }
     assert values["resources"] == {
@@ -77,12 +78,12 @@ def test_chart_network_policy_admits_only_the_vpc(prod):
 
 
 def test_dr_standby_runs_fewer_replicas(dr, dev):
-    assert one(dr, RELEASE, "ticketing-dr-services-chart").inputs["values"]["replicaCount"] == 4
+    assert one(dr, RELEASE, "ticketing-dr-services-chart").inputs["values"]["replicaCount"] == 3
     assert (
         one(dr, RELEASE, "ticketing-dr-services-chart").inputs["values"]["autoscaling"][
             "minReplicas"
         ]
-        == 4
+        == 3
     )
     assert one(dev, RELEASE, "ticketing-dev-services-chart").inputs["values"]["replicaCount"] == 2
 

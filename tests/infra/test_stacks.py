@@ -100,14 +100,14 @@ def test_dr_active_mode_runs_prod_sized(prod):
     run = run_program(REPO_ROOT, "dr", config=active, stack_outputs={"prod": prod.outputs})
     assert one(run, "eks:index:ManagedNodeGroup", "ticketing-dr-eks-app-nodes").inputs[
         "scalingConfig"
-    ] == {"minSize": 6, "desiredSize": 8, "maxSize": 30}
+    ] == {"minSize": 2, "desiredSize": 2, "maxSize": 70}
     assert (
         one(run, "kubernetes:helm.sh/v3:Release", "ticketing-dr-services-chart").inputs["values"][
             "replicaCount"
         ]
-        == 40
+        == 3
     )
-    assert len(run.of_type("aws:rds/clusterInstance:ClusterInstance")) == 3
+    assert len(run.of_type("aws:rds/clusterInstance:ClusterInstance")) == 2
 
 
 def test_dr_with_recovery_control_exports_the_switch_of_each_target(prod):

@@ -1,0 +1,3 @@
+from ops.cost.cli import main
+
+raise SystemExit(main())
