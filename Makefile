@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate test demo bench clean
+.PHONY: install system-deps preview gate test demo bench drill clean
 
 install: $(STAMP)
 
@@ -31,6 +31,10 @@ demo: install
 
 bench: install
 	$(PYTHON) -m app.bench $(BENCH_ARGS)
+
+# DR drill on loopback (README "DR drill"): writes build/drill.json, build/drill.md, build/drill.png.
+drill: install
+	$(PYTHON) -m ops.drill $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

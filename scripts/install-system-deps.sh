@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the tests and `ticketing serve` start privately, when missing:
-# redis-server, PostgreSQL (initdb/postgres), and Chromium for the browser test.
+# redis-server, PostgreSQL (initdb/postgres), Chromium for the browser test, and HAProxy for the
+# DR drill (`make drill`), where it stands in for Route53's weighted records.
 set -euo pipefail
 
 have_postgres() {
@@ -11,6 +12,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 
 if [ ${#missing[@]} -eq 0 ]; then

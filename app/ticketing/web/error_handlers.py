@@ -46,6 +46,8 @@ EXCEPTION_HANDLERS = {
     OSError: backend_unavailable,
     asyncpg.InterfaceError: backend_unavailable,
     asyncpg.PostgresConnectionError: backend_unavailable,
+    # A hot standby (the dr region before promotion) or a writer fenced for a switchover.
+    asyncpg.ReadOnlySQLTransactionError: backend_unavailable,
     Exception: unexpected_error,
 }
 
