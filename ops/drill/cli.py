@@ -33,8 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--remote-apply-seconds",
         type=float,
-        default=10.0,
-        help="seconds of synchronous_commit=remote_apply mid-steady, to measure its latency",
+        default=12.0,
+        help="seconds of alternating 3 s windows of synchronous_commit=remote_apply and async"
+        " commit after the warm-up, to measure remote_apply's cost in confirm latency",
     )
     parser.add_argument(
         "--remote-apply-through-kill",

@@ -41,19 +41,16 @@ def _since(at: float | None, start: float) -> float | None:
 
 
 def booking_latency(run: DrillRun) -> dict[str, Any]:
-    marks = run.timeline.marks
-    kill = marks["kill"]
-    on, off = marks.get("remote_apply_on"), marks.get("remote_apply_off", kill)
-    seoul = [b for b in run.records.bookings if b.target == PRIMARY and b.at < kill]
-    if on is None:
-        return {"async": _latency_ms([b.confirm_seconds for b in seoul])}
-    # A confirm acknowledged inside the window started after the switch (minus its own time).
-    inside = [b for b in seoul if on < b.at - b.confirm_seconds and b.at <= off]
-    outside = [b for b in seoul if b.at <= on or b.at - b.confirm_seconds > off]
-    return {
-        "async": _latency_ms([b.confirm_seconds for b in outside]),
-        "remote_apply": _latency_ms([b.confirm_seconds for b in inside]),
-    }
+    """Confirm latency in seoul by commit mode: confirms that started and ended inside one window
+    of that mode."""
+    by_mode: dict[str, list[float]] = {}
+    for start, end, mode in run.timeline.commit_windows:
+        by_mode.setdefault(mode, []).extend(
+            b.confirm_seconds
+            for b in run.records.bookings
+            if b.target == PRIMARY and start <= b.at - b.confirm_seconds and b.at <= end
+        )
+    return {mode: _latency_ms(values) for mode, values in by_mode.items()}
 
 
 def timeline_bins(run: DrillRun) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ GLOBAL_CLUSTER = "drill"
 EVENT_ID = "drill"
 WAIT_TIMEOUT_SECONDS = 60.0
 LAG_SAMPLE_SECONDS = 0.2
+COMMIT_WINDOW_SECONDS = 3.0
 REMOTE_APPLY = (
     "ALTER SYSTEM SET synchronous_standby_names = '*'",
     "ALTER SYSTEM SET synchronous_commit = 'remote_apply'",
@@ -77,6 +78,7 @@ class Timeline:
     lag_samples: list[tuple[float, int, float]] = field(default_factory=list)
     oversell_checks: list[tuple[float, str, int]] = field(default_factory=list)
     runbook_output: list[str] = field(default_factory=list)
+    commit_windows: list[tuple[float, float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -239,6 +241,19 @@ class Drill:
         for statement in statements:
             psql_query(self.seoul.member, statement)
 
+    def _compare_commit_modes(self) -> None:
+        """Alternates short windows of remote_apply and asynchronous commit, so that the load of a
+        shared machine weighs on both alike."""
+        end = self.now() + self.settings.remote_apply_seconds
+        mode = "remote_apply"
+        while self.now() < end:
+            self._set_commit(REMOTE_APPLY if mode == "remote_apply" else ASYNC_COMMIT)
+            started = self.now()
+            time.sleep(min(COMMIT_WINDOW_SECONDS, max(0.0, end - started)))
+            self.timeline.commit_windows.append((started, self.now(), mode))
+            mode = "async" if mode == "remote_apply" else "remote_apply"
+        self._set_commit(ASYNC_COMMIT)
+
     def _check_oversell(self, moment: str) -> None:
         for region in (self.seoul, self.tokyo):
             count = psql_query(region.member, OVERSOLD_SLOTS)
@@ -270,17 +285,14 @@ class Drill:
         )
         buyers.start()
         self.mark("traffic")
-        if settings.remote_apply_seconds:
-            time.sleep(settings.steady_seconds / 2)
-            self.mark("remote_apply_on")
+        time.sleep(settings.steady_seconds / 2)  # warm-up, not measured
+        self._compare_commit_modes()
+        final_mode = "remote_apply" if settings.remote_apply_through_kill else "async"
+        if settings.remote_apply_through_kill:
             self._set_commit(REMOTE_APPLY)
-            time.sleep(settings.remote_apply_seconds)
-            if not settings.remote_apply_through_kill:
-                self._set_commit(ASYNC_COMMIT)
-                self.mark("remote_apply_off")
-            time.sleep(settings.steady_seconds / 2)
-        else:
-            time.sleep(settings.steady_seconds)
+        started = self.now()
+        time.sleep(settings.steady_seconds / 2)
+        self.timeline.commit_windows.append((started, self.now(), final_mode))
         self._check_oversell("before the kill")
 
         kill_at = self.mark("kill")

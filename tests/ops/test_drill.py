@@ -59,6 +59,14 @@ def test_failback_loses_nothing_and_ends_on_seoul(run: DrillRun) -> None:
     assert any(b.target == PRIMARY and b.at > back_on_seoul for b in run.records.bookings)
 
 
+def test_haproxy_reloads_for_the_failback_steps_drop_nothing(run: DrillRun) -> None:
+    """Both regions are healthy from seoul's return on: every request gets a region's answer
+    through each reload (HAProxy's own 503, or no answer, would have no region)."""
+    back = run.timeline.marks["seoul_replica"]
+    assert len([phase for at, phase in run.timeline.phases if at > back]) >= 2
+    assert [r for r in run.records.requests if r.at > back and r.target is None] == []
+
+
 def test_no_oversell_in_either_region_at_any_check(run: DrillRun) -> None:
     checks = run.timeline.oversell_checks
     assert {where.split(":")[0] for _, where, _ in checks} >= {
