@@ -8,7 +8,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from subprocess import SubprocessError
 
+import httpx
+
+from ops.dr.errors import OpsError
 from ops.drill import report
 from ops.drill.scenario import Drill, DrillSettings
 
@@ -33,8 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--remote-apply-seconds",
         type=float,
-        default=12.0,
-        help="seconds of alternating 3 s windows of synchronous_commit=remote_apply and async"
+        default=20.0,
+        help="seconds of alternating 5 s windows of synchronous_commit=remote_apply and async"
         " commit after the warm-up, to measure remote_apply's cost in confirm latency",
     )
     parser.add_argument(
@@ -57,11 +61,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         remote_apply_seconds=args.remote_apply_seconds,
         remote_apply_through_kill=args.remote_apply_through_kill,
     )
-    drill = Drill(args.project_dir, settings, keep_folder=args.keep_folder)
+    try:
+        drill = Drill(args.project_dir, settings, keep_folder=args.keep_folder)
+    except (OpsError, OSError) as error:
+        print(f"drill cannot start: {error}", file=sys.stderr)
+        return 2
     try:
         drill.start()
         run = drill.run()
-    except (RuntimeError, OSError) as error:
+    except (RuntimeError, OSError, OpsError, SubprocessError, httpx.HTTPError) as error:
         print(f"drill failed: {error} (servers' logs: {drill.folder})", file=sys.stderr)
         drill.keep_folder = True
         return 2

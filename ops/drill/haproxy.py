@@ -10,6 +10,7 @@ stick to a region by a hash of their id, as a resolver's cached answer keeps the
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -50,6 +51,7 @@ def render_config(
             f"# generated from ticketing:routing (phase {routing.selection.phase})",
             "global",
             "    maxconn 4096",
+            "    hard-stop-after 30s",
             f"    stats socket {folder / 'haproxy.sock'} mode 600 level admin expose-fd listeners",
             f"    server-state-file {folder / 'haproxy.state'}",
             "defaults",
@@ -61,6 +63,10 @@ def render_config(
             "frontend tickets",
             f"    bind 127.0.0.1:{listen_port}",
             "    default_backend regions",
+            # A reload closes the old worker's idle keep-alive connections at once, racing a client
+            # about to reuse one (HAProxy 2.6 has no idle-close-on-response): one request per
+            # connection, so that no reload can drop a request.
+            "    option httpclose",
             "backend regions",
             f"    balance hdr({CLIENT_HEADER})",
             "    hash-type consistent",
@@ -75,10 +81,17 @@ def render_config(
     )
 
 
+def haproxy_binary() -> str:
+    found = shutil.which("haproxy")
+    if found is None:
+        raise RuntimeError("haproxy not found on PATH (run scripts/install-system-deps.sh)")
+    return found
+
+
 @dataclass
 class HAProxy:
     folder: Path
-    binary: str = "haproxy"
+    binary: str = field(default_factory=haproxy_binary)
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property

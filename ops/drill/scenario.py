@@ -23,6 +23,7 @@ import httpx
 from components.routing_weights import PRIMARY, STANDBY, format_weights
 from ops.dr import cli as dr_cli
 from ops.dr.local_postgres import psql_query, write_cluster_file
+from ops.dr.stack_file import read_stack_file
 from ops.drill import stack
 from ops.drill.haproxy import HAProxy, render_config
 from ops.drill.regions import Region
@@ -33,7 +34,7 @@ GLOBAL_CLUSTER = "drill"
 EVENT_ID = "drill"
 WAIT_TIMEOUT_SECONDS = 60.0
 LAG_SAMPLE_SECONDS = 0.2
-COMMIT_WINDOW_SECONDS = 3.0
+COMMIT_WINDOW_SECONDS = 5.0
 REMOTE_APPLY = (
     "ALTER SYSTEM SET synchronous_standby_names = '*'",
     "ALTER SYSTEM SET synchronous_commit = 'remote_apply'",
@@ -58,7 +59,7 @@ OVERSOLD_SLOTS = (
 
 @dataclass(frozen=True)
 class DrillSettings:
-    buyers_per_second: float = 20.0
+    buyers_per_second: float = 10.0
     steady_seconds: float = 20.0
     failover_seconds: float = 15.0
     failback_step_seconds: float = 8.0
@@ -97,6 +98,7 @@ class Drill:
         """`repo` holds the stack files; the servers live in a temporary folder that PostgreSQL's
         user can enter (removed by `stop` unless `keep_folder`)."""
         self.settings = settings
+        read_stack_file(repo, stack.ROUTING_STACK)  # a missing or invalid one stops us here
         self.folder = Path(tempfile.mkdtemp(prefix="ticketing-drill-"))
         self.folder.chmod(0o755)
         self.keep_folder = keep_folder
@@ -241,6 +243,12 @@ class Drill:
         for statement in statements:
             psql_query(self.seoul.member, statement)
 
+    def _wait_for_booking(self, buyers: Buyers, target: str, after: float, what: str) -> float:
+        return self._wait_until(
+            what,
+            lambda: any(b.target == target and b.at > after for b in list(buyers.records.bookings)),
+        )
+
     def _compare_commit_modes(self) -> None:
         """Alternates short windows of remote_apply and asynchronous commit, so that the load of a
         shared machine weighs on both alike."""
@@ -293,6 +301,7 @@ class Drill:
         started = self.now()
         time.sleep(settings.steady_seconds / 2)
         self.timeline.commit_windows.append((started, self.now(), final_mode))
+        self._wait_for_booking(buyers, PRIMARY, self.timeline.marks["traffic"], "bookings in seoul")
         self._check_oversell("before the kill")
 
         kill_at = self.mark("kill")
@@ -316,12 +325,8 @@ class Drill:
         self._check_oversell("after promotion")
         self._move_traffic("failover", 0)
         self.mark("phase_failover")
-        promoted_at = self.timeline.marks["promoted"]
-        self.timeline.marks["bookings_resumed"] = self._wait_until(
-            "bookings in tokyo",
-            lambda: any(
-                b.target == STANDBY and b.at > promoted_at for b in list(buyers.records.bookings)
-            ),
+        self.timeline.marks["bookings_resumed"] = self._wait_for_booking(
+            buyers, STANDBY, self.timeline.marks["promoted"], "bookings in tokyo"
         )
         time.sleep(settings.failover_seconds)
 
@@ -337,6 +342,7 @@ class Drill:
         self.mark("switchover_done")
         self._move_traffic("failback", settings.failback_step_seconds)
         self.mark("normal")
+        self._wait_for_booking(buyers, PRIMARY, self.timeline.phases[-1][0], "bookings in seoul")
         records = buyers.finish()
         self.mark("traffic_stopped")
         self._check_oversell("at the end")

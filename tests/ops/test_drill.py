@@ -64,7 +64,8 @@ def test_haproxy_reloads_for_the_failback_steps_drop_nothing(run: DrillRun) -> N
     through each reload (HAProxy's own 503, or no answer, would have no region)."""
     back = run.timeline.marks["seoul_replica"]
     assert len([phase for at, phase in run.timeline.phases if at > back]) >= 2
-    assert [r for r in run.records.requests if r.at > back and r.target is None] == []
+    unrouted = [r for r in run.records.requests if r.at > back and r.target is None]
+    assert unrouted == [], f"phases {run.timeline.phases}, back at {back}"
 
 
 def test_no_oversell_in_either_region_at_any_check(run: DrillRun) -> None:

@@ -3,12 +3,16 @@ weight code, and phase changes edit the drill's copy of the stack file."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from components.routing import HEALTH_CHECK_FAILURE_THRESHOLD, RoutingConfig
 from ops.drill import stack
+from ops.drill.cli import main
 from ops.drill.haproxy import render_config
 from tests.ops.stack_files import ROUTING, WriteStack
 
@@ -64,3 +68,25 @@ def test_failback_walks_the_configured_steps_in_the_stack_file(
         "ticketing:routing"
     ]
     assert routing["phase"] == "normal" and "failbackStep" not in routing
+
+
+def test_drill_without_stack_files_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--project-dir", str(tmp_path)]) == 2
+    assert "Pulumi.dr.yaml does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy missing")
+@pytest.mark.parametrize("phase", ["normal", "failover", "failback"])
+def test_haproxy_accepts_the_generated_config(tmp_path: Path, phase: str) -> None:
+    config = render_config(
+        RoutingConfig.from_config({**ROUTING, "phase": phase}), 8000, PORTS, tmp_path, 0.1
+    )
+    (tmp_path / "haproxy.cfg").write_text(config)
+    checked = subprocess.run(
+        [str(shutil.which("haproxy")), "-c", "-f", str(tmp_path / "haproxy.cfg")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
