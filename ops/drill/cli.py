@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep remote_apply on when seoul is killed (zero-loss option)",
     )
+    parser.add_argument(
+        "--replica-stall-seconds",
+        type=float,
+        default=0.0,
+        help="stop tokyo's WAL receiver this long before the kill: a lagging replica, to see"
+        " what a failover then loses",
+    )
     parser.add_argument("--keep-folder", action="store_true", help="keep servers' logs and data")
     return parser
 
@@ -60,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         health_check_scale=args.health_check_scale,
         remote_apply_seconds=args.remote_apply_seconds,
         remote_apply_through_kill=args.remote_apply_through_kill,
+        replica_stall_seconds=args.replica_stall_seconds,
     )
     try:
         drill = Drill(args.project_dir, settings, keep_folder=args.keep_folder)

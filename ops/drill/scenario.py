@@ -9,8 +9,10 @@ records into the results.
 from __future__ import annotations
 
 import io
+import os
 import secrets
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -45,10 +47,12 @@ ASYNC_COMMIT = (
     "ALTER SYSTEM RESET synchronous_commit",
     "SELECT pg_reload_conf()",
 )
-# Bytes of WAL the replica has not replayed, and the writer's measure of the replay delay.
+# Bytes of WAL the replica has not replayed, and for how long: since its last reply while it is
+# behind (replay_lag stops moving when the replica stops answering), 0 when caught up.
 LAG_SAMPLE = (
     "SELECT COALESCE(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), -1) || ',' ||"
-    " COALESCE(EXTRACT(EPOCH FROM max(replay_lag)) * 1000, 0) FROM pg_stat_replication"
+    " COALESCE(max(CASE WHEN replay_lsn < pg_current_wal_lsn() THEN EXTRACT(EPOCH FROM"
+    " clock_timestamp() - reply_time) * 1000 ELSE 0 END), 0) FROM pg_stat_replication"
 )
 OVERSOLD_SLOTS = (
     "SELECT count(*) FROM slots s WHERE s.event_id = 'drill' AND (s.remaining < 0 OR"
@@ -70,6 +74,9 @@ class DrillSettings:
     open_seats: int = 5000
     remote_apply_seconds: float = 0.0
     remote_apply_through_kill: bool = False
+    # Seconds before the kill during which tokyo's WAL receiver is stopped (SIGSTOP), then killed
+    # with seoul: a replica that lags by that much, so that a failover loses what it missed.
+    replica_stall_seconds: float = 0.0
 
 
 @dataclass
@@ -249,6 +256,14 @@ class Drill:
             lambda: any(b.target == target and b.at > after for b in list(buyers.records.bookings)),
         )
 
+    def _stall_replica(self) -> int:
+        pid = psql_query(self.tokyo.member, "SELECT pid FROM pg_stat_wal_receiver")
+        if not pid:
+            raise RuntimeError("tokyo has no WAL receiver to stall")
+        os.kill(int(pid), signal.SIGSTOP)
+        self.mark("replica_stalled")
+        return int(pid)
+
     def _compare_commit_modes(self) -> None:
         """Alternates short windows of remote_apply and asynchronous commit, so that the load of a
         shared machine weighs on both alike."""
@@ -299,13 +314,18 @@ class Drill:
         if settings.remote_apply_through_kill:
             self._set_commit(REMOTE_APPLY)
         started = self.now()
-        time.sleep(settings.steady_seconds / 2)
+        time.sleep(max(0.0, settings.steady_seconds / 2 - settings.replica_stall_seconds))
+        receiver = self._stall_replica() if settings.replica_stall_seconds else None
+        time.sleep(settings.replica_stall_seconds)
         self.timeline.commit_windows.append((started, self.now(), final_mode))
         self._wait_for_booking(buyers, PRIMARY, self.timeline.marks["traffic"], "bookings in seoul")
         self._check_oversell("before the kill")
 
         kill_at = self.mark("kill")
         self.seoul.kill()
+        if receiver is not None:
+            # Whatever it holds unread dies with it; the standby restarts recovery from its pg_wal.
+            os.kill(receiver, signal.SIGKILL)
         self.timeline.marks["detected"] = self._wait_until(
             "seoul's loss detected", lambda: self._health().get(PRIMARY) == "DOWN"
         )
