@@ -4,6 +4,7 @@ real one, and the routing is read back with `ops.dr`'s reader."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -22,10 +23,14 @@ PRIMARY_STACK = "prod"
 
 
 def copy_stack_files(source: Path, project: Path) -> StackFile:
+    """The copy starts in phase normal whatever the stack says now, keeping its failbackSteps."""
     project.mkdir(parents=True, exist_ok=True)
     for stack in (ROUTING_STACK, PRIMARY_STACK):
         shutil.copyfile(source / f"Pulumi.{stack}.yaml", project / f"Pulumi.{stack}.yaml")
-    return read_stack_file(project, ROUTING_STACK)
+    configured = read_stack_file(project, ROUTING_STACK).routing.selection
+    return write_selection(
+        project, replace(configured, phase="normal", failback_step=None, overrides=None)
+    )
 
 
 def write_selection(project: Path, selection: WeightSelection) -> StackFile:

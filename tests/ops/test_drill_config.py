@@ -90,3 +90,13 @@ def test_haproxy_accepts_the_generated_config(tmp_path: Path, phase: str) -> Non
         text=True,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_drill_starts_from_phase_normal_with_the_configured_steps(
+    tmp_path: Path, write_stack: WriteStack
+) -> None:
+    source = write_stack({"phase": "failback", "failbackSteps": [30, 100], "failbackStep": 0})
+    copied = stack.copy_stack_files(source, tmp_path / "copy")
+    assert copied.routing.selection.phase == "normal"
+    assert copied.routing.selection.failback_steps == (30, 100)
+    assert copied.routing.selection.failback_step is None
