@@ -6,7 +6,7 @@ PYTHON := $(VENV)/bin/python
 STACK ?= dev
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps preview gate lint format test demo bench chaos clean doctor coverage-checkov
+.PHONY: install system-deps preview gate lint format test demo bench chaos drill clean doctor coverage-checkov
 
 install: $(STAMP)
 
@@ -75,6 +75,10 @@ coverage-checkov: install $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 # Every fault against booking races with private servers; prints faults x invariants (exit 1 on a failure).
 chaos: install
 	$(PYTHON) -m tests.chaos
+
+# DR drill on loopback (README "DR drill"): writes build/drill.json, build/drill.md, build/drill.png.
+drill: install
+	$(PYTHON) -m ops.drill $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

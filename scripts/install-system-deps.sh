@@ -2,6 +2,8 @@
 # Installs the server binaries the tests and `ticketing serve` start privately, when missing:
 # redis-server, PostgreSQL (initdb/postgres), Chromium for the browser test, and buildah plus
 # debootstrap to build and smoke-test the container image (`make image`, tests/image).
+# redis-server, PostgreSQL (initdb/postgres), Chromium for the browser test, and HAProxy for the
+# DR drill (`make drill`), where it stands in for Route53's weighted records.
 set -euo pipefail
 
 have_postgres() {
@@ -12,6 +14,7 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 # the README's CI step for the policy gate uploads SARIF with curl (tests/policies/test_ci_recipe.py)
 command -v curl >/dev/null 2>&1 || missing+=(curl)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ops.dr.clients import ClientFactory, region_of_arn
+from ops.dr.clients import region_of_arn
 from ops.dr.errors import OpsError
-from ops.dr.status import describe_global_cluster, writer_arn
+from ops.dr.status import writer_arn
 
 SWITCHOVER = "switchover"
 FAILOVER = "failover"
@@ -80,9 +80,12 @@ def plan_promotion(described: dict[str, Any], kind: str, to_region: str) -> Prom
     return Promotion(kind, identifier, writer_arn(described), in_region[0]["DBClusterArn"])
 
 
+class Describes(Protocol):
+    def describe(self) -> dict[str, Any]: ...
+
+
 def wait_for_writer(
-    clients: ClientFactory,
-    region: str,
+    backend: Describes,
     promotion: Promotion,
     timeout_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
@@ -90,7 +93,7 @@ def wait_for_writer(
 ) -> None:
     deadline = clock() + timeout_seconds
     while True:
-        described = describe_global_cluster(clients, region, promotion.global_cluster)
+        described = backend.describe()
         writer = writer_arn(described)
         if writer == promotion.to_arn and not (described.get("FailoverState") or {}).get("Status"):
             return
@@ -100,10 +103,3 @@ def wait_for_writer(
                 " keep watching: python -m ops.dr status"
             )
         sleep(WAIT_INTERVAL_SECONDS)
-
-
-def promote(clients: ClientFactory, region: str, promotion: Promotion) -> dict[str, Any]:
-    rds = clients("rds", region)
-    response = getattr(rds, promotion.operation)(**promotion.request())
-    global_cluster: dict[str, Any] = response["GlobalCluster"]
-    return global_cluster

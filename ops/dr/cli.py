@@ -16,8 +16,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from components.routing_weights import DESTINATIONS
 from ops.dr import aurora, plan, status
+from ops.dr.backends import AuroraBackend, DatabaseBackend
 from ops.dr.clients import ClientFactory, boto3_clients
 from ops.dr.errors import OpsError
+from ops.dr.local_postgres import LocalPostgresBackend
 from ops.dr.stack_file import read_stack_file, region_of
 
 ROUTING_OWNER = "dr"
@@ -71,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
             "--wait", action="store_true", help="wait until the new writer is in place"
         )
         promote_parser.add_argument("--wait-seconds", type=float, default=DEFAULT_WAIT_SECONDS)
+        promote_parser.add_argument(
+            "--local-cluster",
+            type=Path,
+            help="act on the local PostgreSQL pair this JSON file describes (the DR drill),"
+            " not on Aurora",
+        )
         if kind == aurora.FAILOVER:
             promote_parser.add_argument(
                 "--allow-data-loss",
@@ -127,7 +135,12 @@ def _promote(
             "pass --allow-data-loss, or use switchover while the primary region is healthy"
         )
     region = args.to_region or read_stack_file(args.project_dir, args.stack).region
-    described = status.describe_global_cluster(clients, region, args.global_cluster)
+    backend: DatabaseBackend = (
+        LocalPostgresBackend.from_file(args.local_cluster, args.global_cluster)
+        if args.local_cluster
+        else AuroraBackend(clients, region, args.global_cluster)
+    )
+    described = backend.describe()
     promotion = aurora.plan_promotion(described, args.command, region)
     if promotion is None:
         out.write(
@@ -136,7 +149,7 @@ def _promote(
         return 0
     out.write(promotion.describe() + "\n")
     if promotion.kind == aurora.FAILOVER:
-        lag = status.replication_lag_ms(clients, promotion.to_arn, dt.datetime.now(dt.UTC))
+        lag = backend.replication_lag_ms(promotion.to_arn)
         out.write(
             f"Last replication lag of the target: {'unknown' if lag is None else f'{lag:.0f} ms'}"
             " (about what may be lost)\n"
@@ -149,13 +162,13 @@ def _promote(
     if not args.yes and not _confirmed(ask, args.global_cluster):
         out.write("Not confirmed; nothing changed.\n")
         return 1
-    state = aurora.promote(clients, region, promotion)
+    state = backend.promote(promotion)
     out.write(
         f"Requested; global cluster status {state.get('Status')!r}, failover state"
         f" {state.get('FailoverState', {}).get('Status')!r}.\n"
     )
     if args.wait:
-        aurora.wait_for_writer(clients, region, promotion, args.wait_seconds)
+        aurora.wait_for_writer(backend, promotion, args.wait_seconds)
         out.write(f"Done: {promotion.to_arn} is the writer.\n")
     out.write(
         "Next: point traffic with python -m ops.dr plan, and check python -m ops.dr status.\n"

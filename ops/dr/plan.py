@@ -85,10 +85,15 @@ def config_commands(stack: str, before: WeightSelection, after: WeightSelection)
     return commands
 
 
+def selections_to(current: WeightSelection, destination: str) -> list[WeightSelection]:
+    """The routing config states a move walks through, in order (the drill applies the same)."""
+    return safe_path(current, goals_for(current, destination))
+
+
 def routing_steps(stack: str, current: WeightSelection, destination: str) -> list[Step]:
     steps = []
     previous = current
-    for selection in safe_path(current, goals_for(current, destination)):
+    for selection in selections_to(current, destination):
         weights, before = selection.effective_weights(), previous.effective_weights()
         raising = weights != before and all(weights[target] >= before[target] for target in TARGETS)
         title = f"Weights {format_weights(weights)}" + (

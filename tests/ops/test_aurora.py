@@ -13,6 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from ops.dr.aurora import FAILOVER, SWITCHOVER, Promotion, plan_promotion, wait_for_writer
+from ops.dr.backends import AuroraBackend
 from ops.dr.cli import main
 from ops.dr.errors import OpsError
 from tests.ops.aws_world import DR_CLUSTER_ARN, GLOBAL_CLUSTER, PROD_CLUSTER_ARN
@@ -278,8 +279,7 @@ def test_waiting_gives_up_with_a_clear_message(rds: StubbedRds) -> None:
     promotion = Promotion(SWITCHOVER, GLOBAL_CLUSTER, PROD_CLUSTER_ARN, DR_CLUSTER_ARN)
     with rds.stubber, pytest.raises(OpsError, match="not finished after 30 s"):
         wait_for_writer(
-            rds.clients,
-            DR_REGION,
+            AuroraBackend(rds.clients, DR_REGION, GLOBAL_CLUSTER),
             promotion,
             30,
             sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),

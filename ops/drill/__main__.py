@@ -1,0 +1,3 @@
+from ops.drill.cli import main
+
+raise SystemExit(main())
