@@ -234,8 +234,12 @@ def _declared_namespace(props: Any, resource_type: str) -> Any:
     return lookup(props, "metadata", "namespace")
 
 
-def _namespace_of(resource: Any) -> Any:
-    return _declared_namespace(resource.props, resource.resource_type) or DEFAULT_NAMESPACE
+def _namespace_of(resource: Any) -> str | None:
+    """The namespace the resource lands in; None while unknown (decided at deploy) or malformed."""
+    namespace = _declared_namespace(resource.props, resource.resource_type) or DEFAULT_NAMESPACE
+    if is_unknown(namespace) or not isinstance(namespace, str):
+        return None
+    return namespace
 
 
 def _default_namespace_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -290,12 +294,12 @@ def _release_enables_network_policy(release: Any) -> bool:
 def _unselected_workloads(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     policies_by_namespace: dict[str, list[Any]] = {}
     for resource in args.resources:
-        if resource.resource_type == NETWORK_POLICY:
-            namespace = _namespace_of(resource)
+        namespace = _namespace_of(resource)
+        if resource.resource_type == NETWORK_POLICY and namespace is not None:
             policies_by_namespace.setdefault(namespace, []).append(resource)
     for resource in args.resources:
         namespace = _namespace_of(resource)
-        if is_unknown(namespace):
+        if namespace is None:
             continue
         policies = policies_by_namespace.get(namespace, [])
         if resource.resource_type in WORKLOAD_TYPES:

@@ -71,20 +71,31 @@ def code_scanning_api() -> Iterator[tuple[str, list]]:
 
 @pytest.fixture
 def build_leftovers_removed() -> Iterator[None]:
-    """pip builds `policies/` in place (setuptools' build/ and *.egg-info); what this test's build
-    left there is removed after it."""
+    """pip builds `policies/` in place (setuptools' build/ and *.egg-info). Leftovers of an older
+    build would go into the wheel and hide a file the package no longer ships, so the build starts
+    from a clean folder, as in a fresh clone, and leaves none behind."""
     leftovers = [PACK_DIR / "build", PACK_DIR / "ticketing_policy_gate.egg-info"]
-    existing = {path for path in leftovers if path.exists()}
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
     yield
-    for path in set(leftovers) - existing:
+    for path in leftovers:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _modules(package_dir: Path) -> set[str]:
+# In the source folder but not the package: packaging files, build leftovers, this repository's
+# own stack policy configs.
+NOT_PACKAGED = {"pyproject.toml", "requirements.txt", "build", "stacks", "__pycache__"}
+
+
+def _package_files(package_dir: Path) -> set[str]:
+    """Every module and data file (a rule's table, a CRD schema) the gate reads at run time."""
     return {
         str(path.relative_to(package_dir))
-        for path in package_dir.rglob("*.py")
-        if path.relative_to(package_dir).parts[0] != "build"
+        for path in package_dir.rglob("*")
+        if path.is_file()
+        and not NOT_PACKAGED & set(path.relative_to(package_dir).parts)
+        and not any(part.endswith(".egg-info") for part in path.relative_to(package_dir).parts)
+        and path.suffix != ".pyc"
     }
 
 
@@ -154,7 +165,7 @@ def test_readme_shell_step_gates_a_program_outside_the_repository(
     ).stdout
     installed = Path(gate_module).parents[1]
     assert installed.is_relative_to(program / VENV), "the gate ran from its installed copy"
-    assert _modules(installed) == _modules(PACK_DIR), "the distribution lists every package"
+    assert _package_files(installed) == _package_files(PACK_DIR), "the distribution ships it all"
     assert len(uploads) == 1
     path, authorization, body = uploads[0]
     assert path == "/repos/acme/other-team-infra/code-scanning/sarifs"
