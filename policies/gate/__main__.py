@@ -27,7 +27,7 @@ from policies.gate.coverage import (
     resource_config_checks,
     trivy_table,
 )
-from policies.gate.deployment import DeploymentError, deployment_checks
+from policies.gate.deployment import Deployment, DeploymentError, deployment_checks
 from policies.gate.pack import PACK_DIR
 from policies.gate.policy_config import PolicyConfigError, load_policy_config
 from policies.gate.report_json import json_report
@@ -125,7 +125,7 @@ def _list_rules(analyzer: PackAnalyzer) -> None:
 
 
 def _print(
-    arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis, deployment: list[str]
+    arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis, deployment: Deployment
 ) -> None:
     if arguments.format == "json":
         print(json.dumps(json_report(run, analysis), indent=2))
@@ -137,7 +137,7 @@ def _print(
         print_plan(
             console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs)
         )
-        print_deployment_checks(console, deployment)
+        print_deployment_checks(console, deployment.lines)
         print_report(console, run, analysis)
 
 
@@ -154,7 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        analysis = analyzer.analyze(run.resources, run.config)
+        # What the program registers, and what its local charts deploy (rendered_resources.py).
+        analysis = analyzer.analyze([*run.resources, *deployment.rendered], run.config)
     except PackError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -281,8 +281,9 @@ def _selects(policy: Any, labels: Any) -> bool:
 
 
 def _release_enables_network_policy(release: Any) -> bool:
-    """Charts that follow our values contract (app/chart) render a NetworkPolicy when
-    `networkPolicy.enabled`; an unknown value is decided at deploy."""
+    """For a release the gate could not render (a repository chart): charts that follow our values
+    contract render a NetworkPolicy when `networkPolicy.enabled`; an unknown value is decided at
+    deploy."""
     enabled = lookup(release.props, "values", "networkPolicy", "enabled")
     return is_true(enabled) or is_unknown(enabled)
 
@@ -293,9 +294,12 @@ def _unselected_workloads(args: StackValidationArgs) -> Iterator[tuple[Any, str]
         if resource.resource_type == NETWORK_POLICY:
             namespace = _namespace_of(resource)
             policies_by_namespace.setdefault(namespace, []).append(resource)
+    # The gate hands a local chart's rendered manifests in as the release's children: their
+    # workloads are judged themselves, the release's values are not trusted.
+    rendered = {resource.parent.urn for resource in args.resources if resource.parent is not None}
     for resource in args.resources:
         namespace = _namespace_of(resource)
-        if is_unknown(namespace):
+        if is_unknown(namespace) or resource.urn in rendered:
             continue
         policies = policies_by_namespace.get(namespace, [])
         if resource.resource_type in WORKLOAD_TYPES:
