@@ -178,6 +178,10 @@ def test_unpinned_images():
     assert violations(rule, POD, wrap(POD, spec_with(container_image=None))) == [
         "container 'api' has no image"
     ]
+    # A chart that renders `repo:{{ .Values.image.tag }}` with an empty tag pins nothing.
+    assert violations(rule, POD, wrap(POD, spec_with(container_image="registry/app:"))) == [
+        "container 'api' uses image 'registry/app:' with tag (none, so latest)"
+    ]
     assert (
         violations(rule, POD, wrap(POD, spec_with(container_image="nginx@sha256:" + "a" * 64)))
         == []

@@ -55,6 +55,7 @@ def test_a_value_that_makes_the_rendered_container_privileged_blocks_naming_rele
     # The values hold no key the values rule knows; only the rendered Deployment shows it.
     assert _on(violations, "k8s-helm-values-no-insecure-settings") == []
     assert _on(violations, "k8s-no-privileged-containers") == [(DEPLOYMENT, "web:shop/web")]
+    assert _on(violations, "k8s-no-privilege-escalation") == [(DEPLOYMENT, "web:shop/web")]
 
 
 @pytest.mark.parametrize(
