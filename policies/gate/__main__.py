@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -127,8 +128,10 @@ def _list_rules(analyzer: PackAnalyzer) -> None:
 def _print(
     arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis, deployment: Deployment
 ) -> None:
+    # The reports list what was judged; the plan stays what the program registers.
+    judged = dataclasses.replace(run, resources=[*run.resources, *deployment.rendered])
     if arguments.format == "json":
-        print(json.dumps(json_report(run, analysis), indent=2))
+        print(json.dumps(json_report(judged, analysis), indent=2))
     elif arguments.format == "sarif":
         print(json.dumps(sarif_report(analysis, os.path.relpath(run.entry_point)), indent=2))
     else:
@@ -138,7 +141,7 @@ def _print(
             console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs)
         )
         print_deployment_checks(console, deployment.lines)
-        print_report(console, run, analysis)
+        print_report(console, judged, analysis)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 Kubernetes resource it is, and a finding names the release and the manifest (tests/policies/
 charts/web, rendered by real Helm)."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -32,11 +33,25 @@ DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 RELEASE_URN = "urn:pulumi:test::shop::kubernetes:helm.sh/v3:Release::web"
 
 
-def _gate_on_values(capsys, tmp_path: Path, values: str) -> tuple[int, list[dict]]:
+def _gate_report(capsys, tmp_path: Path, values: str) -> tuple[int, dict]:
     program = _program(tmp_path / "shop", RELEASE_PROGRAM, f"config:\n  shop:values: '{values}'\n")
     shutil.copytree(CHART, program / "chart")
-    code, report = _json(capsys, "--program", str(program), "--stack", "test")
+    return _json(capsys, "--program", str(program), "--stack", "test")
+
+
+def _gate_on_values(capsys, tmp_path: Path, values: str) -> tuple[int, list[dict]]:
+    code, report = _gate_report(capsys, tmp_path, values)
     return code, report["violations"]
+
+
+def test_the_json_report_lists_rendered_manifests_with_secret_values_masked(capsys, tmp_path):
+    _, report = _gate_report(capsys, tmp_path, '{"token": "not-a-real-token"}')
+    listed = {resource["name"]: resource for resource in report["resources"]}
+    assert {"web", "web:shop/web", "web:shop/web-token"} <= set(listed)
+    assert listed["web:shop/web-token"]["inputs"]["stringData"] == "[secret]"
+    assert "not-a-real-token" not in json.dumps(
+        {name: item for name, item in listed.items() if name != "web"}
+    )
 
 
 def _on(violations: list[dict], policy: str) -> list[tuple[str, str]]:
