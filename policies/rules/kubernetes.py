@@ -291,15 +291,16 @@ def _release_enables_network_policy(release: Any) -> bool:
 def _unselected_workloads(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     policies_by_namespace: dict[str, list[Any]] = {}
     for resource in args.resources:
-        if resource.resource_type == NETWORK_POLICY:
-            namespace = _namespace_of(resource)
+        namespace = _namespace_of(resource)
+        if resource.resource_type == NETWORK_POLICY and isinstance(namespace, str):
             policies_by_namespace.setdefault(namespace, []).append(resource)
     # The gate hands a local chart's rendered manifests in as the release's children: their
     # workloads are judged themselves, the release's values are not trusted.
     rendered = {resource.parent.urn for resource in args.resources if resource.parent is not None}
     for resource in args.resources:
         namespace = _namespace_of(resource)
-        if is_unknown(namespace) or resource.urn in rendered:
+        # An unknown (or malformed, not a name) namespace is decided at deploy.
+        if not isinstance(namespace, str) or is_unknown(namespace) or resource.urn in rendered:
             continue
         policies = policies_by_namespace.get(namespace, [])
         if resource.resource_type in WORKLOAD_TYPES:

@@ -23,6 +23,7 @@ from policies.rules.kubernetes import (
 from tests.policies.harness import (
     as_cli_delivers,
     resource_violations,
+    run_stack_rule,
     stack_resource,
     stack_violations,
 )
@@ -370,6 +371,16 @@ def test_helm_release_counts_its_network_policy_value():
     )
     assert stack_violations(rule, [enabled]) == []
     assert stack_violations(rule, [release, _network_policy("ticketing", {})]) == []
+
+
+def test_a_namespace_that_is_no_name_is_left_to_the_deploy():
+    """Found by the random-input test: a mapping as namespace crashed the rule (unhashable)."""
+    rule = RULES["k8s-namespace-network-policy"]
+    release = stack_resource(HELM_RELEASE, "app", {"namespace": {"allow": None}, "values": {}})
+    policy = stack_resource(
+        NETWORK_POLICY, "deny", {"metadata": {"namespace": {"a": 1}}, "spec": {"podSelector": {}}}
+    )
+    assert run_stack_rule(rule, [release, policy]) == []
 
 
 @pytest.mark.parametrize(
