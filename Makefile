@@ -58,7 +58,8 @@ gate-wheel: install
 
 # checkov is a development tool: its own venv under build/, never the program's or pack's
 # requirements. Rewrites policies/coverage/checkov.tsv from checkov's registry (keeping its
-# decisions) and policies/rules/wildcard_only_actions.txt from checkov's IAM data.
+# decisions) and policies/rules/wildcard_only_actions.txt from checkov's IAM data, then scans what
+# the stacks' charts render with checkov and fails where it finds what the pack neither finds nor rejects.
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := build/checkov-venv
 
@@ -71,6 +72,7 @@ coverage-checkov: install $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(CHECKOV_VENV)/bin/python policies/coverage/checkov_registry.py > build/checkov-checks.json
 	$(CHECKOV_VENV)/bin/python policies/coverage/wildcard_only_actions.py > policies/rules/wildcard_only_actions.txt
 	$(PYTHON) -m policies.coverage.build_table build/checkov-checks.json
+	$(PYTHON) -m policies.coverage.checkov_agreement $(CHECKOV_VENV)/bin/checkov
 
 # Every fault against booking races with private servers; prints faults x invariants (exit 1 on a failure).
 chaos: install

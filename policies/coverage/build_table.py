@@ -2,9 +2,10 @@
 
 `python -m policies.coverage.build_table build/checkov-checks.json` (what `make coverage-checkov`
 runs): the JSON lines come from `checkov_registry.py` inside checkov's own virtualenv. The three
-stacks run under the offline runner's mocks; their Pulumi types are mapped to Terraform types
-(pulumi-aws is bridged from the Terraform provider, one type to one type) and their Kubernetes
-types to kinds. A row is written for every checkov check that reads one of those types, and for
+stacks run under the offline runner's mocks, their local chart releases rendered as the gate
+renders them; their Pulumi types are mapped to Terraform types (pulumi-aws is bridged from the
+Terraform provider, one type to one type) and their Kubernetes types, registered or rendered, to
+kinds. A row is written for every checkov check that reads one of those types, and for
 every check a rule of the pack claims. A check is decided by the rules that carry its id
 (`checkov_ids=`), or by a `rejected` row with its reason, which the rebuild keeps; anything else
 is written `undecided`, which the coverage test refuses until someone decides it.
@@ -29,6 +30,7 @@ from policies.gate.coverage import (
     read_checkov_table,
     write_checkov_table,
 )
+from policies.gate.deployment import deployment_checks
 from policies.program_runner import run_program
 from policies.rule import checkov_ids_of
 from policies.rules import ALL_POLICIES
@@ -89,11 +91,14 @@ def kubernetes_kind(pulumi_type: str) -> str | None:
 
 
 def stack_types(stacks: Iterable[str] = STACKS) -> set[str]:
+    """The types the stacks register, and the kinds their local charts render with the stacks'
+    values (the gate feeds both to the pack)."""
     found: set[str] = set()
     for stack in stacks:
         with contextlib.redirect_stdout(sys.stderr):
             run = run_program(REPO_ROOT, stack)
-        found.update(resource.type for resource in run.resources)
+        rendered = deployment_checks(run, REPO_ROOT).rendered
+        found.update(resource.type for resource in [*run.resources, *rendered])
     return found
 
 

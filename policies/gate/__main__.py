@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -27,7 +28,7 @@ from policies.gate.coverage import (
     resource_config_checks,
     trivy_table,
 )
-from policies.gate.deployment import DeploymentError, deployment_checks
+from policies.gate.deployment import Deployment, DeploymentError, deployment_checks
 from policies.gate.pack import PACK_DIR
 from policies.gate.policy_config import PolicyConfigError, load_policy_config
 from policies.gate.report_json import json_report
@@ -125,10 +126,12 @@ def _list_rules(analyzer: PackAnalyzer) -> None:
 
 
 def _print(
-    arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis, deployment: list[str]
+    arguments: argparse.Namespace, run: ProgramRun, analysis: Analysis, deployment: Deployment
 ) -> None:
+    # The reports list what was judged; the plan stays what the program registers.
+    judged = dataclasses.replace(run, resources=[*run.resources, *deployment.rendered])
     if arguments.format == "json":
-        print(json.dumps(json_report(run, analysis), indent=2))
+        print(json.dumps(json_report(judged, analysis), indent=2))
     elif arguments.format == "sarif":
         print(json.dumps(sarif_report(analysis, os.path.relpath(run.entry_point)), indent=2))
     else:
@@ -137,8 +140,8 @@ def _print(
         print_plan(
             console, run, offline_plan.plan(run), outputs, offline_plan.routing_weights(outputs)
         )
-        print_deployment_checks(console, deployment)
-        print_report(console, run, analysis)
+        print_deployment_checks(console, deployment.lines)
+        print_report(console, judged, analysis)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -154,7 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        analysis = analyzer.analyze(run.resources, run.config)
+        # What the program registers, and what its local charts deploy (rendered_resources.py).
+        analysis = analyzer.analyze([*run.resources, *deployment.rendered], run.config)
     except PackError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -7,12 +7,14 @@ Each failure is a preview error (the gate exits 2), since the deploy itself woul
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from policies.gate.chart_render import ChartError, kubernetes_version, render_releases
 from policies.gate.cross_stack import CrossStackError, check_cross_stack
 from policies.gate.ordering import OrderingError, check_order
-from policies.program_runner import ProgramRun
+from policies.gate.rendered_resources import manifest_resources
+from policies.program_runner import ProgramRun, RegisteredResource
 
 PULUMI_EKS_CLUSTER = "eks:index:Cluster"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -21,6 +23,14 @@ KUBERNETES_API_PORT = 443
 
 class DeploymentError(Exception):
     """A real deploy of this stack would fail; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    lines: list[str]
+    """One line per check passed (`chart <release>: N manifests rendered and valid`)."""
+    rendered: list[RegisteredResource]
+    """Every manifest of every local chart release, as the resource the pack judges."""
 
 
 def _api_sources(run: ProgramRun, cluster_urn: str) -> list[str]:
@@ -64,8 +74,7 @@ def api_access(run: ProgramRun) -> list[str]:
     return lines
 
 
-def deployment_checks(run: ProgramRun, program_dir: Path) -> list[str]:
-    """One line per check passed (`chart <release>: N manifests rendered and valid`)."""
+def deployment_checks(run: ProgramRun, program_dir: Path) -> Deployment:
     try:
         lines = api_access(run)
         releases = render_releases(run, program_dir.resolve())
@@ -73,7 +82,11 @@ def deployment_checks(run: ProgramRun, program_dir: Path) -> list[str]:
         check_cross_stack(run, program_dir.resolve())
     except (ChartError, OrderingError, CrossStackError) as error:
         raise DeploymentError(str(error)) from error
-    return lines + [
-        f"chart {release.resource.name}: {len(release.manifests)} manifests rendered and valid"
-        for release in releases
-    ]
+    return Deployment(
+        lines=lines
+        + [
+            f"chart {release.resource.name}: {len(release.manifests)} manifests rendered and valid"
+            for release in releases
+        ],
+        rendered=[resource for release in releases for resource in manifest_resources(release)],
+    )

@@ -89,7 +89,7 @@ def containers(spec: dict[str, Any]) -> list[Container]:
     return found
 
 
-def _workload_check(finding: Callable[[dict[str, Any]], Iterable[str]]) -> ResourceCheck:
+def workload_check(finding: Callable[[dict[str, Any]], Iterable[str]]) -> ResourceCheck:
     """A rule check over a workload's pod spec: `finding(spec)` yields the messages."""
 
     def check(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -106,7 +106,7 @@ def _privileged(spec: dict[str, Any]) -> Iterator[str]:
             yield f"{label} sets securityContext.privileged: true"
 
 
-def _effective(spec: dict[str, Any], container: dict[str, Any], field: str) -> Any:
+def effective_setting(spec: dict[str, Any], container: dict[str, Any], field: str) -> Any:
     """A container's security setting, falling back to the pod's, as the kubelet resolves it."""
     own = lookup(container, "securityContext", field)
     return own if own is not None else lookup(spec, "securityContext", field)
@@ -115,8 +115,8 @@ def _effective(spec: dict[str, Any], container: dict[str, Any], field: str) -> A
 def _runs_as_root(spec: dict[str, Any]) -> Iterator[str]:
     for label, container in containers(spec):
         non_root, user = (
-            _effective(spec, container, "runAsNonRoot"),
-            _effective(spec, container, "runAsUser"),
+            effective_setting(spec, container, "runAsNonRoot"),
+            effective_setting(spec, container, "runAsUser"),
         )
         if is_unknown(non_root) or is_unknown(user):
             continue
@@ -174,7 +174,7 @@ def _unpinned_images(spec: dict[str, Any]) -> Iterator[str]:
             continue
         if not isinstance(image, str) or not image.strip():
             yield f"{label} has no image"
-        elif "@sha256:" not in image and image_tag(image) in (None, "latest"):
+        elif "@sha256:" not in image and image_tag(image) in (None, "", "latest"):
             yield f"{label} uses image {image!r} with tag {image_tag(image) or '(none, so latest)'}"
 
 
@@ -285,8 +285,9 @@ def _selects(policy: Any, labels: Any) -> bool:
 
 
 def _release_enables_network_policy(release: Any) -> bool:
-    """Charts that follow our values contract (app/chart) render a NetworkPolicy when
-    `networkPolicy.enabled`; an unknown value is decided at deploy."""
+    """For a release the gate could not render (a repository chart): charts that follow our values
+    contract render a NetworkPolicy when `networkPolicy.enabled`; an unknown value is decided at
+    deploy."""
     enabled = lookup(release.props, "values", "networkPolicy", "enabled")
     return is_true(enabled) or is_unknown(enabled)
 
@@ -297,9 +298,12 @@ def _unselected_workloads(args: StackValidationArgs) -> Iterator[tuple[Any, str]
         namespace = _namespace_of(resource)
         if resource.resource_type == NETWORK_POLICY and namespace is not None:
             policies_by_namespace.setdefault(namespace, []).append(resource)
+    # The gate hands a local chart's rendered manifests in as the release's children: their
+    # workloads are judged themselves, the release's values are not trusted.
+    rendered = {resource.parent.urn for resource in args.resources if resource.parent is not None}
     for resource in args.resources:
         namespace = _namespace_of(resource)
-        if namespace is None:
+        if namespace is None or resource.urn in rendered:
             continue
         policies = policies_by_namespace.get(namespace, [])
         if resource.resource_type in WORKLOAD_TYPES:
@@ -333,7 +337,8 @@ POLICIES: list[Policy] = [
             "remove `privileged=True` from the container's `security_context` "
             "(k8s.core.v1.SecurityContextArgs); add only the capabilities it needs."
         ),
-        check=_workload_check(_privileged),
+        checkov_ids=["CKV_K8S_16"],
+        check=workload_check(_privileged),
     ),
     resource_rule(
         name="k8s-run-as-non-root",
@@ -345,7 +350,8 @@ POLICIES: list[Policy] = [
             "set `security_context=k8s.core.v1.PodSecurityContextArgs(run_as_non_root=True,"
             " run_as_user=10001)` on the pod spec (or on each container) and never `run_as_user=0`."
         ),
-        check=_workload_check(_runs_as_root),
+        checkov_ids=["CKV_K8S_23"],
+        check=workload_check(_runs_as_root),
     ),
     resource_rule(
         name="k8s-read-only-root-filesystem",
@@ -357,7 +363,8 @@ POLICIES: list[Policy] = [
             "set `read_only_root_filesystem=True` in each container's `security_context`; mount an "
             "`empty_dir` volume where the process must write (e.g. /tmp)."
         ),
-        check=_workload_check(_writable_root),
+        checkov_ids=["CKV_K8S_22"],
+        check=workload_check(_writable_root),
     ),
     resource_rule(
         name="k8s-require-resource-limits",
@@ -369,7 +376,8 @@ POLICIES: list[Policy] = [
             "set `resources=k8s.core.v1.ResourceRequirementsArgs(requests={...}, limits={'cpu':"
             " ..., 'memory': ...})` on each container."
         ),
-        check=_workload_check(_missing_limits),
+        checkov_ids=["CKV_K8S_11", "CKV_K8S_13"],
+        check=workload_check(_missing_limits),
     ),
     resource_rule(
         name="k8s-no-host-namespaces",
@@ -381,7 +389,8 @@ POLICIES: list[Policy] = [
             "remove `host_network`, `host_pid` and `host_ipc` (or set them False) on the pod spec "
             "(k8s.core.v1.PodSpecArgs)."
         ),
-        check=_workload_check(_host_namespaces),
+        checkov_ids=["CKV_K8S_17", "CKV_K8S_18", "CKV_K8S_19"],
+        check=workload_check(_host_namespaces),
     ),
     resource_rule(
         name="k8s-no-host-path-volumes",
@@ -393,7 +402,8 @@ POLICIES: list[Policy] = [
             "replace `host_path` volumes in the pod spec's `volumes` with `empty_dir`,"
             " `config_map`, `secret` or a persistent volume claim."
         ),
-        check=_workload_check(_host_paths),
+        checkov_ids=["CKV_K8S_27"],
+        check=workload_check(_host_paths),
     ),
     resource_rule(
         name="k8s-pin-image-tags",
@@ -402,7 +412,8 @@ POLICIES: list[Policy] = [
         enforcement=EnforcementLevel.ADVISORY,
         resource_types=WORKLOAD_TYPES,
         remediation="set each container's `image` to `repo:<version>` or `repo@sha256:<digest>`.",
-        check=_workload_check(_unpinned_images),
+        checkov_ids=["CKV_K8S_14"],
+        check=workload_check(_unpinned_images),
     ),
     resource_rule(
         name="k8s-no-automount-service-account-token",
@@ -415,7 +426,8 @@ POLICIES: list[Policy] = [
             " injects its own projected token), and pods that do call the API get a dated"
             " exemption."
         ),
-        check=_workload_check(_automounted_token),
+        checkov_ids=["CKV_K8S_38"],
+        check=workload_check(_automounted_token),
     ),
     resource_rule(
         name="k8s-helm-values-no-insecure-settings",

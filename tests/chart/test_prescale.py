@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from policies.gate.manifests import validate_manifest
-from tests.chart.chart_render import KUBERNETES_VERSION, kinds, only, render, render_error
+from tests.chart.chart_render import (
+    KUBERNETES_VERSION,
+    app_container,
+    kinds,
+    only,
+    render,
+    render_error,
+)
 from tests.chart.scenarios import MINIMAL_VALUES, with_override
 
 SCHEDULES = [
@@ -59,3 +66,14 @@ def test_the_jobs_may_patch_only_their_own_hpa() -> None:
 def test_a_malformed_schedule_is_refused() -> None:
     bad = [{"name": "x", "schedule": "every day", "minReplicas": 3}]
     assert "schedule" in render_error(with_override(MINIMAL_VALUES, "prescale.schedules", bad))
+
+
+def test_an_empty_image_tag_runs_the_same_pinned_image_as_the_app() -> None:
+    """Found by k8s-pin-image-tags on the rendered CronJob: with the chart's default empty tag the
+    jobs ran `<repository>:`, an image reference with no tag."""
+    manifests = render(with_override(WITH_SCHEDULES, "image.tag", ""))
+    app_image = app_container(manifests)["image"]
+    assert not app_image.endswith(":")
+    for job in (manifest for manifest in manifests if manifest["kind"] == "CronJob"):
+        (container,) = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"]
+        assert container["image"] == app_image

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from policies.gate.analyze import PackAnalyzer
+from policies.gate.deployment import deployment_checks
 from policies.gate.policy_config import load_policy_config
 from policies.program_runner import run_program
 from policies.rules import ALL_POLICIES
@@ -22,7 +23,11 @@ pytestmark = pytest.mark.skipif(
 def test_stack_has_no_mandatory_violation(stack):
     run = run_program(REPO_ROOT, stack)
     policy_config = load_policy_config(REPO_ROOT / "policies" / "stacks" / f"{stack}.json")
-    analysis = PackAnalyzer(ALL_POLICIES, policy_config).analyze(run.resources, run.config)
+    rendered = deployment_checks(run, REPO_ROOT).rendered
+    assert rendered, "the stack's chart release is rendered and judged"
+    analysis = PackAnalyzer(ALL_POLICIES, policy_config).analyze(
+        [*run.resources, *rendered], run.config
+    )
     blocking = [
         f"{violation.policy} on {violation.resource_type} {violation.resource_name}:"
         f" {violation.message}"

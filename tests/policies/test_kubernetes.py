@@ -23,6 +23,7 @@ from policies.rules.kubernetes import (
 from tests.policies.harness import (
     as_cli_delivers,
     resource_violations,
+    run_stack_rule,
     stack_resource,
     stack_violations,
 )
@@ -177,6 +178,10 @@ def test_unpinned_images():
     ]
     assert violations(rule, POD, wrap(POD, spec_with(container_image=None))) == [
         "container 'api' has no image"
+    ]
+    # A chart that renders `repo:{{ .Values.image.tag }}` with an empty tag pins nothing.
+    assert violations(rule, POD, wrap(POD, spec_with(container_image="registry/app:"))) == [
+        "container 'api' uses image 'registry/app:' with tag (none, so latest)"
     ]
     assert (
         violations(rule, POD, wrap(POD, spec_with(container_image="nginx@sha256:" + "a" * 64)))
@@ -366,6 +371,16 @@ def test_helm_release_counts_its_network_policy_value():
     )
     assert stack_violations(rule, [enabled]) == []
     assert stack_violations(rule, [release, _network_policy("ticketing", {})]) == []
+
+
+def test_a_namespace_that_is_no_name_is_left_to_the_deploy():
+    """Found by the random-input test: a mapping as namespace crashed the rule (unhashable)."""
+    rule = RULES["k8s-namespace-network-policy"]
+    release = stack_resource(HELM_RELEASE, "app", {"namespace": {"allow": None}, "values": {}})
+    policy = stack_resource(
+        NETWORK_POLICY, "deny", {"metadata": {"namespace": {"a": 1}}, "spec": {"podSelector": {}}}
+    )
+    assert run_stack_rule(rule, [release, policy]) == []
 
 
 @pytest.mark.parametrize(
