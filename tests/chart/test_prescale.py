@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.chart.chart_render import KUBERNETES_VERSION, kinds, only, render, render_error
 from policies.gate.manifests import validate_manifest
+from tests.chart.chart_render import KUBERNETES_VERSION, kinds, only, render, render_error
 from tests.chart.scenarios import MINIMAL_VALUES, with_override
 
 SCHEDULES = [
