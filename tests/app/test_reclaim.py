@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+import websockets
 
 from tests.app.conftest import (
     ADMIN,
@@ -78,8 +80,8 @@ async def test_old_tickets_reclaim_their_order_ahead_of_later_joiners(
     assert created.status_code == 201, created.text
     first = await join(http, EVENT)
     access = (await wait_for_access(http, EVENT, first["ticket"]))["access_token"]
-    waiting = [await join(http, EVENT) for _ in range(4)]  # numbers 2..5, behind max_active 1
-    assert [joined["number"] for joined in waiting] == [2, 3, 4, 5]
+    waiting = [await join(http, EVENT) for _ in range(5)]  # numbers 2..6, behind max_active 1
+    assert [joined["number"] for joined in waiting] == [2, 3, 4, 5, 6]
 
     servers.redis.stop(kill=True)
     await asyncio.to_thread(servers.redis.start)
@@ -94,6 +96,11 @@ async def test_old_tickets_reclaim_their_order_ahead_of_later_joiners(
         assert reclaimed.status_code == 200, reclaimed.text
         assert reclaimed.json()["number"] is None and not reclaimed.json()["admitted"]
         new_tickets[old["number"]] = reclaimed.json()["ticket"]
+    # number 6 waits on the queue socket: it reclaims too and is pushed its new number
+    socket_url = str(http.base_url).replace("http", "ws", 1) + f"/api/v1/events/{EVENT}/queue/ws"
+    socket = await websockets.connect(f"{socket_url}?ticket={waiting[4]['ticket']}")
+    pushed = orjson.loads(await asyncio.wait_for(socket.recv(), 10))
+    assert pushed["number"] is None and "ticket" in pushed
     refused = await http.post(
         f"/api/v1/events/{EVENT}/holds",
         json={"slot_id": "a", "quantity": 1},
@@ -103,8 +110,12 @@ async def test_old_tickets_reclaim_their_order_ahead_of_later_joiners(
 
     numbers = {old: (await numbered(http, ticket))["number"] for old, ticket in new_tickets.items()}
     joined_later = (await numbered(http, later.json()["ticket"]))["number"]
-    assert numbers == {2: 1, 4: 2, 5: 3}  # FIFO among reclaimers
-    assert joined_later == 4  # behind every reclaimer
+    while pushed["number"] is None:
+        pushed = orjson.loads(await asyncio.wait_for(socket.recv(), RECLAIM_SECONDS + 10))
+    await socket.close()
+    assert "ticket" not in pushed  # the socket went on with the new ticket it was given
+    assert numbers == {2: 1, 4: 2, 5: 3} and pushed["number"] == 4  # FIFO among reclaimers
+    assert joined_later == 5  # behind every reclaimer
     too_late = await place_of(http, waiting[1]["ticket"])
     assert (too_late.status_code, too_late.json()["error"]) == (404, "not_in_queue")
     admitted = await wait_for_access(http, EVENT, new_tickets[2])
