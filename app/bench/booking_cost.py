@@ -22,6 +22,8 @@ from ticketing.embedded import EmbeddedPostgres
 CONCURRENT_CONFIRMS = 16
 EVENT_ID = "booking-cost"
 SLOT_ID = "hot"
+# The Redis copy a confirm began under (bookings.py); the seeded event was never in Redis.
+REDIS_GENERATION = 0
 
 
 def tree_cpu_seconds(root_pid: int) -> dict[int, float]:
@@ -52,6 +54,7 @@ async def _confirm(pool: asyncpg.Pool, index: int) -> None:
         f"client-{index}",
         f"hold-{index}",
         f"key-{index}",
+        REDIS_GENERATION,
     )
     if booking is None:
         raise RuntimeError(f"booking {index} was not written")
