@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from ticketing.chores import Chores
-from ticketing.config import Settings
+from ticketing.config import DEFAULT_RECLAIM_SECONDS, Settings
 from ticketing.event_ends import EventEnds
 from ticketing.limits import Limits
 from ticketing.queue_states import QueueStates
@@ -29,6 +29,7 @@ class Backends:
     limits: Limits
     ends: EventEnds
     chores: Chores = field(default_factory=Chores)
+    reclaim_seconds: float = DEFAULT_RECLAIM_SECONDS  # events.install_event
 
     async def close_redis(self) -> None:
         await self.chores.aclose()
@@ -49,4 +50,5 @@ def open_backends(settings: Settings, pool: asyncpg.Pool) -> Backends:
         QueueStates(),
         Limits(settings.limits),
         EventEnds(settings.end_grace_seconds),
+        reclaim_seconds=settings.reclaim_seconds,
     )

@@ -59,10 +59,11 @@ class PipelineSender:
 class ConnectionSender:
     """Over one connection of its own, made with the client pool's settings (TLS, AUTH, timeouts,
     health checks). A pipeline checks a connection out of the pool and back in, probing the socket
-    each time, which costs more CPU than the round trip itself. After a connection error or a
-    timeout the batch goes once more on a new connection, while Redis may still run the first copy:
-    that resend is safe because every script is idempotent per call (scripts.py says how), so a
-    caller gets the outcome of the one run rather than a second action."""
+    each time, which costs more CPU than the round trip itself. After a dropped connection the
+    batch goes once more on a new connection, while Redis may still run the first copy: that resend
+    is safe because every script is idempotent per call (scripts.py says how), so a caller gets the
+    outcome of the one run rather than a second action. After a timeout it does not: the server is
+    stalled and a resend would only wait out another timeout (the callers answer 503 and retry)."""
 
     def __init__(self, redis: Redis) -> None:
         self._connection = redis.connection_pool.make_connection()
@@ -70,7 +71,10 @@ class ConnectionSender:
     async def send(self, commands: Sequence[Command]) -> list[Any]:
         try:
             return await self._exchange(commands)
-        except (RedisConnectionError, RedisTimeoutError):
+        except RedisTimeoutError:
+            await self._connection.disconnect()  # its replies are still owed: never reuse it
+            raise
+        except RedisConnectionError:
             await self._connection.disconnect()
             return await self._exchange(commands)
 
@@ -192,6 +196,11 @@ class ScriptBatcher:
                     RedisConnectionError("the Redis client closed before this call was answered")
                 )
             raise
+        except RedisTimeoutError as error:
+            # The calls queued meanwhile would wait out the same stalled server: they fail with
+            # this batch (unsent, they changed nothing), so a caller waits one timeout at most.
+            batch, self._pending, self._open_merged = batch + self._pending, [], {}
+            replies = [error] * len(batch)
         except Exception as error:
             replies = [error] * len(batch)
         for run, reply in zip(batch, replies, strict=True):

@@ -21,6 +21,9 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 BOOLEAN_VALUES = {"": False, "false": False, "true": True}
 DEFAULT_END_GRACE_SECONDS = 900.0
+# A waiting page's socket reconnects within a second of a Redis loss (static/app.js) and asks for
+# its place: within this every waiting client has reclaimed it, and admission waits this long.
+DEFAULT_RECLAIM_SECONDS = 5.0
 
 
 class SettingsError(ValueError):
@@ -93,6 +96,8 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     # How long an ended event keeps its Redis keys, for the clients already admitted to finish.
     end_grace_seconds: float = DEFAULT_END_GRACE_SECONDS
+    # After a Redis loss, how long clients of the lost queue may reclaim their order (queue.py).
+    reclaim_seconds: float = DEFAULT_RECLAIM_SECONDS
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -113,6 +118,7 @@ class Settings:
             _flag("TICKETING_REDIS_CLUSTER"),
             LimitSettings.from_env(),
             _seconds("TICKETING_EVENT_END_GRACE_SECONDS", DEFAULT_END_GRACE_SECONDS, 86_400),
+            _seconds("TICKETING_RECLAIM_SECONDS", DEFAULT_RECLAIM_SECONDS, 300),
         )
 
 

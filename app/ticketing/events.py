@@ -210,6 +210,9 @@ async def _install(
         "assigned": int(opened),
         # tokens of the queue this replaces (a Redis loss) are refused: their numbers restart
         "gen": generation,
+        # its tickets reclaim their order for a while (lua/reclaim.lua); none on a first install
+        "prev_gen": event["redis_generation"],
+        "reclaim_ms": int(backends.reclaim_seconds * 1000) if event["redis_generation"] else 0,
     }
     installed = await backends.scripts.run(
         "install_event",

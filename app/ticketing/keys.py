@@ -21,6 +21,7 @@ class EventKeys(NamedTuple):
     done_timers: str
     live_seats: str  # slot -> seats in live holds (held or confirming), for reconciliation
     confirming: str  # ids of holds whose confirm is in flight
+    reclaim: str  # client -> order during the reclaim window after a rebuild (lua/common.lua)
 
 
 @functools.lru_cache(maxsize=4096)  # built on every script call of the hot paths

@@ -49,7 +49,12 @@ def _place(backends: Backends, event_id: str, result: list[Any]) -> Place | None
         return None
     place = Place.from_script(result)
     backends.queue_states.remember(
-        event_id, place.serving, int(result[3]), place.admit_per_second, place.paused
+        event_id,
+        place.serving,
+        int(result[3]),
+        place.admit_per_second,
+        place.paused,
+        place.generation,
     )
     return place
 
@@ -68,18 +73,23 @@ async def join(backends: Backends, event_id: str, client_id: str) -> tuple[bool,
 
 
 async def status(
-    backends: Backends, event_id: str, client_id: str, number: int = 0
+    backends: Backends, event_id: str, client_id: str, number: int = 0, generation: int = 0
 ) -> dict[str, Any]:
-    """`number` is the one signed in the client's ticket (0: unknown, ask Redis)."""
-    state = backends.queue_states.waiting(event_id, number)
+    """`number` and `generation` are the ones signed in the client's ticket (number 0: unknown, ask
+    Redis). A ticket of a queue lost since (a Redis loss) reclaims its order while the rebuilt
+    queue's reclaim window is open (lua/reclaim.lua); the reply then carries a new `ticket`."""
+    state = backends.queue_states.waiting(event_id, number, generation)
     if state is not None:
         place: Place | None = Place(
-            "waiting", number, state.serving, state.admit_per_second, state.paused
+            "waiting", number, state.serving, state.admit_per_second, state.paused, generation
         )
     else:
         place = _place(
             backends, event_id, await event_script(backends, "status", event_id, client_id)
         )
+    if place is None and number and generation:
+        reclaimed = await event_script(backends, "reclaim", event_id, client_id, number, generation)
+        place = _place(backends, event_id, reclaimed)
     if place is None:
         raise ApiError(
             404,
@@ -94,6 +104,10 @@ async def status(
         if admitted
         else None
     )
+    if generation and place.generation != generation:  # a reclaimed place: a ticket of this queue
+        body["ticket"] = backends.tokens.issue(
+            "ticket", event_id, client_id, place.number or 0, place.generation
+        )
     return body
 
 

@@ -16,6 +16,7 @@ class QueueState(NamedTuple):
     admit_per_second: float
     paused: bool
     read_at: float
+    generation: int = 0  # of the queue in Redis (events.install_event)
 
 
 class QueueStates:
@@ -23,10 +24,16 @@ class QueueStates:
         self._states: dict[str, QueueState] = {}
 
     def remember(
-        self, event_id: str, serving: int, seq: int, admit_per_second: float, paused: bool
+        self,
+        event_id: str,
+        serving: int,
+        seq: int,
+        admit_per_second: float,
+        paused: bool,
+        generation: int,
     ) -> None:
         self._states[event_id] = QueueState(
-            serving, seq, admit_per_second, paused, time.monotonic()
+            serving, seq, admit_per_second, paused, time.monotonic(), generation
         )
 
     def forget(self, event_id: str) -> None:
@@ -49,11 +56,16 @@ class QueueStates:
         state = self._states.get(event_id)
         return None if state is None else state.admit_per_second
 
-    def waiting(self, event_id: str, number: int) -> QueueState | None:
+    def waiting(self, event_id: str, number: int, generation: int) -> QueueState | None:
         """The fresh state when it shows `number` still waiting; None when only Redis can tell
-        (unknown or stale state, or a number at/after admission or beyond the numbers handed out).
+        (unknown or stale state, a number at/after admission or beyond the numbers handed out, or
+        a ticket of another generation of the queue: its number is not this queue's).
         """
         state = self._states.get(event_id)
-        if state is None or time.monotonic() - state.read_at > FRESH_SECONDS:
+        if (
+            state is None
+            or time.monotonic() - state.read_at > FRESH_SECONDS
+            or state.generation != generation
+        ):
             return None
         return state if state.serving < number <= state.seq else None

@@ -14,13 +14,17 @@ from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 REDIS_MAX_CONNECTIONS = 200
 # The cluster client has no blocking pool: past this many connections to one node a command fails
 # at once, so the bound sits well above what a burst needs (scripts share pipelines, batching.py).
 CLUSTER_MAX_CONNECTIONS_PER_NODE = 1000
 HEALTH_CHECK_SECONDS = 10
+# A stalled Redis (failover, SIGSTOP, a long script) answers nothing: past this a call fails with
+# TimeoutError, which callers answer 503. A timeout is never a blind resend: state-changing scripts
+# carry request ids (scripts.py), so the batch sender's one resend gets the recorded outcome.
+# `?socket_timeout=` in the URL overrides it.
+SOCKET_TIMEOUT_SECONDS = 2.0
 
 
 class RedisClients(NamedTuple):
@@ -29,8 +33,11 @@ class RedisClients(NamedTuple):
 
 
 def _retry() -> Retry:
-    # After a Redis restart, pooled connections are stale and fail once each.
-    return Retry(ExponentialBackoff(cap=0.5, base=0.01), 3)
+    # After a Redis restart, pooled connections are stale and fail once each. Not on a timeout:
+    # the server is stalled, and each retry would add another SOCKET_TIMEOUT_SECONDS to the answer.
+    return Retry(
+        ExponentialBackoff(cap=0.5, base=0.01), 3, supported_errors=(RedisConnectionError,)
+    )
 
 
 def _single_node(redis_url: str) -> Redis:
@@ -41,7 +48,9 @@ def _single_node(redis_url: str) -> Redis:
         timeout=10,
         health_check_interval=HEALTH_CHECK_SECONDS,
         retry=_retry(),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        retry_on_error=[RedisConnectionError],
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
     )
     return Redis(connection_pool=pool)
 
@@ -52,6 +61,8 @@ def _cluster(redis_url: str) -> RedisCluster:
         max_connections=CLUSTER_MAX_CONNECTIONS_PER_NODE,
         health_check_interval=HEALTH_CHECK_SECONDS,
         retry=_retry(),
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
     )
 
 

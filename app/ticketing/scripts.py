@@ -7,7 +7,8 @@ get a request id as their last ARGV and run inside common.lua's `once`, which an
 the recorded reply. The others are idempotent by what they are: join keeps a client's number,
 status and reap settle only what is due, admit admits by the time elapsed on Redis's clock under
 max_active, install_event installs only a missing event, assign_opening writes the same
-deterministic places, and reconcile sets absolute values.
+deterministic places, reconcile sets absolute values, and reclaim orders a client once, by its
+lowest claim.
 """
 
 import asyncio
@@ -44,6 +45,7 @@ SCRIPT_NAMES = (
     "assign_opening",
     "reconcile_begin",
     "reconcile",
+    "reclaim",
 )
 
 

@@ -12,44 +12,57 @@ from tests.app.conftest import ADMIN, bearer, join
 from ticketing import queue, queue_states
 from ticketing.queue_states import QueueStates
 
+GENERATION = 7  # of the queue in Redis the states were read from
+
 
 def test_a_fresh_state_answers_only_for_numbers_still_waiting() -> None:
     states = QueueStates()
-    states.remember("e", serving=10, seq=20, admit_per_second=5.0, paused=False)
-    assert states.waiting("e", 15) is not None
-    assert states.waiting("e", 10) is None, "at/after admission Redis issues the access token"
-    assert states.waiting("e", 21) is None, "a number beyond the queue (reset?) asks Redis"
-    assert states.waiting("e", 0) is None, "a ticket without a number asks Redis"
-    assert states.waiting("other", 15) is None
+    states.remember(
+        "e", serving=10, seq=20, admit_per_second=5.0, paused=False, generation=GENERATION
+    )
+    assert states.waiting("e", 15, GENERATION) is not None
+    assert states.waiting("e", 10, GENERATION) is None, (
+        "at/after admission Redis issues the access token"
+    )
+    assert states.waiting("e", 21, GENERATION) is None, (
+        "a number beyond the queue (reset?) asks Redis"
+    )
+    assert states.waiting("e", 0, GENERATION) is None, "a ticket without a number asks Redis"
+    assert states.waiting("e", 15, GENERATION - 1) is None, "a lost queue's ticket asks Redis"
+    assert states.waiting("other", 15, GENERATION) is None
 
 
 def test_an_admissions_broadcast_moves_the_state_on() -> None:
     """A socket told by a broadcast that its number was admitted must not be answered 'waiting'
     from the state remembered a moment before (it then waited for the next broadcast)."""
     states = QueueStates()
-    states.remember("e", serving=3, seq=10, admit_per_second=1.0, paused=False)
+    states.remember(
+        "e", serving=3, seq=10, admit_per_second=1.0, paused=False, generation=GENERATION
+    )
     states.advance("e", serving=5, seq=12)
-    assert states.waiting("e", 5) is None, "admitted by the broadcast: Redis issues the token"
-    moved = states.waiting("e", 6)
+    assert states.waiting("e", 5, GENERATION) is None, (
+        "admitted by the broadcast: Redis issues the token"
+    )
+    moved = states.waiting("e", 6, GENERATION)
     assert moved is not None and moved.serving == 5
-    assert states.waiting("e", 12) is not None
+    assert states.waiting("e", 12, GENERATION) is not None
     states.advance("e", serving=4, seq=12)
-    unchanged = states.waiting("e", 6)
+    unchanged = states.waiting("e", 6, GENERATION)
     assert unchanged is not None and unchanged.serving == 5, "an older broadcast changes nothing"
     states.advance("unknown", serving=4, seq=12)
-    assert states.waiting("unknown", 6) is None
+    assert states.waiting("unknown", 6, GENERATION) is None
 
 
 def test_a_stale_or_forgotten_state_asks_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     states = QueueStates()
-    states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True)
+    states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True, generation=GENERATION)
     clock[0] += queue_states.FRESH_SECONDS + 0.01
-    assert states.waiting("e", 3) is None
-    states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True)
+    assert states.waiting("e", 3, GENERATION) is None
+    states.remember("e", serving=0, seq=5, admit_per_second=1.0, paused=True, generation=GENERATION)
     states.forget("e")
-    assert states.waiting("e", 3) is None
+    assert states.waiting("e", 3, GENERATION) is None
 
 
 async def test_pause_and_resume_show_at_once_in_position_reads(
@@ -73,9 +86,11 @@ async def test_pause_and_resume_show_at_once_in_position_reads(
 def test_a_forgotten_state_keeps_the_rate_for_pushes() -> None:
     states = QueueStates()
     assert states.admit_per_second("e") is None
-    states.remember("e", serving=0, seq=5, admit_per_second=4.0, paused=False)
+    states.remember(
+        "e", serving=0, seq=5, admit_per_second=4.0, paused=False, generation=GENERATION
+    )
     states.forget("e")
-    assert states.waiting("e", 3) is None
+    assert states.waiting("e", 3, GENERATION) is None
     assert states.admit_per_second("e") == 4.0
 
 
@@ -91,7 +106,9 @@ def test_a_push_recomputes_the_place_at_the_last_known_rate_or_leaves_it_to_redi
         "access_token": None,
     }
     assert queue.status_at(backends, "e", body, serving=4) is None, "no rate known here yet"
-    backends.queue_states.remember("e", serving=0, seq=20, admit_per_second=2.0, paused=False)
+    backends.queue_states.remember(
+        "e", serving=0, seq=20, admit_per_second=2.0, paused=False, generation=GENERATION
+    )
     backends.queue_states.forget("e")
     assert queue.status_at(backends, "e", body, serving=4) == {
         **body,

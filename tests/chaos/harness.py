@@ -49,6 +49,7 @@ INVARIANTS = (
     "acked bookings exist",
     "active <= max_active",
     "old tokens refused",
+    "FIFO among reclaimers",
     "confirm retry <= 2 s",
     "no 500",
 )
@@ -146,6 +147,9 @@ class Observed:
     confirms_retried: int = 0
     holding: asyncio.Event = field(default_factory=asyncio.Event)
     confirm_retry_seconds: float = 0.0
+    rebuilt: bool = False  # the fault is over: joins from now on are joins after the loss
+    reclaims: list[tuple[int, int]] = field(default_factory=list)  # old number, new number
+    joined_after: list[int] = field(default_factory=list)  # numbers of joins after the loss
 
 
 class Buyer:
@@ -155,6 +159,7 @@ class Buyer:
         self.rig, self.event_id, self.observed = rig, event_id, observed
         self.client_id = f"buyer-{index:04d}-{secrets.token_hex(4)}"
         self.turn = index
+        self.ticket: str | None = None
 
     async def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
         """One attempt at the app of this turn; None when the connection failed."""
@@ -191,7 +196,7 @@ class Buyer:
             if held is None or held.status_code == 503:
                 await asyncio.sleep(0.1)
                 continue
-            if held.status_code == 401:  # admission lapsed or the queue was rebuilt
+            if held.status_code == 401:  # admission lapsed or the queue was rebuilt: ask the ticket
                 token, hold_key = None, secrets.token_hex(8)
                 continue
             if held.status_code in (409, 410):  # sold out, or the hold expired meanwhile
@@ -216,26 +221,50 @@ class Buyer:
             await asyncio.sleep(0.1)
 
     async def admitted(self, deadline: float) -> str | None:
-        ticket = None
+        """Waits for admission with the ticket held (joining first without one); a ticket of a
+        queue lost since reclaims its place, and the reply's new ticket is kept."""
+        number: int | None = None  # of the ticket held, once known
+        reclaimed_from: int | None = None  # the old number of a reclaimed ticket
+        joined_after = False  # the ticket held came from a join after the loss
         while time.monotonic() < deadline:
-            if ticket is None:
+            if self.ticket is None:
+                after_loss = self.observed.rebuilt
                 joined = await self.request("POST", f"/api/v1/events/{self.event_id}/queue")
                 if joined is not None and joined.status_code in (200, 201):
-                    ticket = joined.json()["ticket"]
+                    self.ticket, number = joined.json()["ticket"], joined.json()["number"]
+                    joined_after, reclaimed_from = after_loss, None
+                    self.numbered(number, None, joined_after)
                 else:
                     await asyncio.sleep(0.2)
                 continue
             place = await self.request(
                 "GET",
                 f"/api/v1/events/{self.event_id}/queue/me",
-                headers={"Authorization": f"Bearer {ticket}"},
+                headers={"Authorization": f"Bearer {self.ticket}"},
             )
             if place is not None and place.status_code == 404:
-                ticket = None  # the queue was rebuilt: join again
-            elif place is not None and place.status_code == 200 and place.json()["admitted"]:
-                return str(place.json()["access_token"])
+                self.ticket = None  # not reclaimed in time: join again
+            elif place is not None and place.status_code == 200:
+                body = place.json()
+                if "ticket" in body:  # reclaimed: numbered when the window closes
+                    self.ticket, reclaimed_from, number = body["ticket"], number, None
+                if number is None and body["number"] is not None:
+                    number = body["number"]
+                    self.numbered(number, reclaimed_from, joined_after)
+                if body["admitted"]:
+                    return str(body["access_token"])
+                if body["lapsed"]:
+                    self.ticket = None
             await asyncio.sleep(0.1)
         return None
+
+    def numbered(self, number: int | None, reclaimed_from: int | None, joined_after: bool) -> None:
+        if number is None:
+            return
+        if reclaimed_from is not None:
+            self.observed.reclaims.append((reclaimed_from, number))
+        elif joined_after:
+            self.observed.joined_after.append(number)
 
     async def confirm(self, token: str, hold_id: str, key: str, deadline: float) -> bool:
         """True when booked; False when the hold is gone (buy again)."""
@@ -315,6 +344,16 @@ async def create_event(rig: Rig) -> str:
     return event_id
 
 
+def fifo_among_reclaimers(observed: Observed) -> bool | None:
+    """Reclaimers are numbered in their old order, ahead of every client who joined after the
+    loss; None when nobody reclaimed."""
+    if not observed.reclaims:
+        return None
+    new_numbers = [new for _, new in sorted(observed.reclaims)]
+    in_order = new_numbers == sorted(new_numbers)
+    return in_order and all(max(new_numbers) < number for number in observed.joined_after)
+
+
 async def api_remaining(rig: Rig, event_id: str) -> int | None:
     response = await rig.http.get(rig.url(f"/api/v1/events/{event_id}"))
     return response.json()["slots"][0]["remaining"] if response.status_code == 200 else None
@@ -332,6 +371,7 @@ class Outcome:
     unavailable: int  # 503 answers the buyers retried
     old_tokens_accepted: int
     confirm_retry_seconds: float
+    reclaimed: int  # clients who got their old order back after a Redis loss
 
 
 async def run_fault(rig: Rig, fault: str) -> Outcome:
@@ -351,6 +391,7 @@ async def run_fault(rig: Rig, fault: str) -> Outcome:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(observed.holding.wait(), RUN_SECONDS / 2)
     await FAULTS[fault](rig)
+    observed.rebuilt = True
     old_accepted = await old_tokens_after_restart(rig, event_id, early_tokens)
     await asyncio.gather(*buying)
     stop_sampling.set()
@@ -384,6 +425,7 @@ async def run_fault(rig: Rig, fault: str) -> Outcome:
         "acked bookings exist": set(observed.acknowledged) <= stored and retrievable,
         "active <= max_active": observed.max_active <= MAX_ACTIVE,
         "old tokens refused": None if not early_tokens else old_accepted == 0,
+        "FIFO among reclaimers": fifo_among_reclaimers(observed),
         "confirm retry <= 2 s": (
             observed.confirm_retry_seconds <= CONFIRM_RETRY_SECONDS
             if fault == "app SIGKILL" and observed.confirms_retried
@@ -397,6 +439,7 @@ async def run_fault(rig: Rig, fault: str) -> Outcome:
         observed.statuses[503],
         old_accepted,
         observed.confirm_retry_seconds,
+        len(observed.reclaims),
     )
 
 
@@ -415,7 +458,7 @@ async def unacknowledged_retrievable(rig: Rig, observed: Observed, stored: set[s
     return not missing
 
 
-DETAILS = ("booked", "503s", "old tokens used", "confirm retry s")
+DETAILS = ("booked", "503s", "old tokens used", "confirm retry s", "reclaimed")
 
 
 def table(results: dict[str, Outcome]) -> str:
@@ -433,6 +476,7 @@ def table(results: dict[str, Outcome]) -> str:
             outcome.unavailable,
             outcome.old_tokens_accepted,
             f"{outcome.confirm_retry_seconds:.2f}",
+            outcome.reclaimed,
         )
         cells += [str(value).ljust(len(name)) for value, name in zip(details, DETAILS, strict=True)]
         lines.append(" | ".join([fault.ljust(width), *cells]))

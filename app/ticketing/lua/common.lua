@@ -1,7 +1,7 @@
 -- Shared prelude of every event script. Every script receives the same KEYS (see keys.py).
 local CFG, Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS, UPDATES =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
-local DONE, DONE_TIMERS, LIVE, CONFIRMING = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
+local DONE, DONE_TIMERS, LIVE, CONFIRMING, RECLAIM = KEYS[11], KEYS[12], KEYS[13], KEYS[14], KEYS[15]
 -- Settled holds stay readable this long, so a late confirm gets "expired" rather than "unknown".
 local TOMBSTONE_MS = 3600000
 -- A confirm that has not finished this long after it began is resolved from PostgreSQL.
@@ -42,6 +42,37 @@ local function freeze_if_opened(now)
   if prejoined == 0 then
     redis.call('HSET', Q, 'assigned', '1')
   end
+end
+
+-- After a rebuild of a lost queue (install_event), its clients may take their order back until
+-- `reclaim_until_ms`: clients presenting a ticket of the lost queue (reclaim.lua) are ordered by
+-- their old number, and every client joining meanwhile comes after them in join order. All wait
+-- unnumbered ('p0') until the window closes; then they take the next numbers in that order.
+local RECLAIM_JOINED = 1e12 -- above any old number: the order of those who join in the window
+
+local function reclaiming(now)
+  local until_ms = q_number('reclaim_until_ms')
+  return until_ms > 0 and now < until_ms
+end
+
+local function close_reclaim(now)
+  local until_ms = q_number('reclaim_until_ms')
+  if until_ms == 0 or now < until_ms then
+    return
+  end
+  local seq = q_number('seq')
+  for _, client in ipairs(redis.call('ZRANGE', RECLAIM, 0, -1)) do
+    seq = seq + 1
+    redis.call('HSET', CLIENTS, client, seq)
+  end
+  redis.call('HSET', Q, 'seq', seq, 'reclaim_until_ms', 0)
+  redis.call('DEL', RECLAIM)
+end
+
+local function join_reclaim_window(client)
+  local order = RECLAIM_JOINED + redis.call('HINCRBY', Q, 'reclaim_joins', 1)
+  redis.call('ZADD', RECLAIM, 'NX', string.format('%d', order), client)
+  redis.call('HSET', CLIENTS, client, 'p0')
 end
 
 -- Scripts that change state run once per request id, their last ARGV (scripts.py appends it): a

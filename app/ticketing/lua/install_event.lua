@@ -4,7 +4,7 @@
 if redis.call('EXISTS', CFG) == 1 then
   return 0
 end
-redis.call('DEL', Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS, LIVE, CONFIRMING)
+redis.call('DEL', Q, CLIENTS, PREJOIN, ACTIVE, AVAIL, SEATS, HOLDS, TIMERS, LIVE, CONFIRMING, RECLAIM)
 for index, key in ipairs({CFG, AVAIL, SEATS, Q}) do
   local fields = {}
   for field, value in pairs(cjson.decode(ARGV[index])) do
@@ -14,6 +14,10 @@ for index, key in ipairs({CFG, AVAIL, SEATS, Q}) do
   if #fields > 0 then
     redis.call('HSET', key, unpack(fields))
   end
+end
+local reclaim_ms = q_number('reclaim_ms')
+if reclaim_ms > 0 then
+  redis.call('HSET', Q, 'reclaim_until_ms', clock_ms() + reclaim_ms)
 end
 redis.call('PUBLISH', UPDATES, 'a')
 return 1

@@ -17,7 +17,14 @@ return per_client(function(client, now)
     redis.call('HSET', CLIENTS, client, 'p' .. index)
     return {'pending_new', index}
   end
+  if reclaiming(now) then
+    join_reclaim_window(client)
+    return {'pending_new', 0}
+  end
   local number = redis.call('HINCRBY', Q, 'seq', 1)
   redis.call('HSET', CLIENTS, client, number)
   return {'new', number}
-end, freeze_if_opened)
+end, function(now)
+  freeze_if_opened(now)
+  close_reclaim(now)
+end)

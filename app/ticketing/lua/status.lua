@@ -17,4 +17,4 @@ return per_client(function(client, now)
   end
   redis.call('ZADD', ACTIVE, 'XX', now + cfg_number('access_ttl_ms'), number)
   return {'admitted', number}
-end)
+end, close_reclaim)

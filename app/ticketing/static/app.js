@@ -60,6 +60,7 @@ async function waitInQueue() {
       if (place.error === "not_in_queue" || place.error === "token_expired") { save({ ticket: null }); location.reload(); }
       return say(place.detail);
     }
+    if (place.ticket) save({ ticket: place.ticket });  // reclaimed after a Redis loss
     if (place.lapsed) { say("Your turn passed while you were away: joining again."); save({ ticket: null }); return location.reload(); }
     showPlace(place);
     if (place.admitted) {

@@ -43,7 +43,9 @@ async def my_place(request: Connection) -> JsonResponse:
     event_id = event_id_of(request)
     claims = verified(request, bearer_token(request), "ticket", event_id)
     return json_response(
-        await queue.status(request.app.backends, event_id, claims.client_id, claims.number)
+        await queue.status(
+            request.app.backends, event_id, claims.client_id, claims.number, claims.generation
+        )
     )
 
 

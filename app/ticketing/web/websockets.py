@@ -9,6 +9,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ticketing import queue
+from ticketing.backends import Backends
 from ticketing.errors import ApiError
 from ticketing.events import read_availability, read_event
 from ticketing.tokens import Claims
@@ -47,19 +48,27 @@ def _wake_on_close(inbox: Mailbox, closed: asyncio.Task[None]) -> None:
     closed.add_done_callback(lambda _: inbox.wake())
 
 
+async def _status(backends: Backends, event_id: str, claims: Claims) -> dict[str, Any]:
+    return await queue.status(
+        backends, event_id, claims.client_id, claims.number, claims.generation
+    )
+
+
 async def _push_place(
     websocket: WebSocket, event_id: str, claims: Claims, closed: asyncio.Task[None]
 ) -> None:
     backends, hub = websocket.app.backends, websocket.app.hub
     async with hub.subscribe(event_id, Serving) as inbox:
         _wake_on_close(inbox, closed)
-        body = await queue.status(backends, event_id, claims.client_id, claims.number)
+        body = await _status(backends, event_id, claims)
         await _send(websocket, body)
         while not body["admitted"]:
+            if "ticket" in body:  # reclaimed after a Redis loss: the place is the new ticket's
+                claims = backends.tokens.verify(body["ticket"], "ticket", event_id)
             message = await _next(inbox, closed)
             update = queue.status_at(backends, event_id, body, message.serving) if message else None
             if update is None:
-                update = await queue.status(backends, event_id, claims.client_id, claims.number)
+                update = await _status(backends, event_id, claims)
             if update != body:
                 body = update
                 await _send(websocket, body)
