@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 import pytest
 
@@ -138,6 +140,24 @@ async def one_app(stores: Stores, tmp_path_factory: pytest.TempPathFactory) -> A
 
 
 base_url = pytest.fixture(scope="session", name="base_url")(one_app)
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server of `server_url`."""
+    return urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+
+
+@asynccontextmanager
+async def private_database(stores: Stores, prefix: str) -> AsyncIterator[str]:
+    """A new, empty database on the tests' PostgreSQL server (its name), dropped afterwards."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(stores.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield name
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
 
 
 @pytest.fixture

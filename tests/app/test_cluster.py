@@ -1,14 +1,18 @@
 """The app in Redis Cluster mode (`TICKETING_REDIS_CLUSTER=true`) against three real cluster nodes
 with TLS and AUTH: a representative subset of the app tests, collected here again with `stores` and
-`base_url` pointing at the cluster (PostgreSQL is the session's)."""
+`base_url` pointing at the cluster and at a database of its own on the session's PostgreSQL server.
 
-from collections.abc import Iterator
+The database must be its own: the session's app (another Redis) lists every event in its
+PostgreSQL and loads the ones its Redis lacks, which records its copy as the event's newest
+(events.install_event), so confirms begun in the cluster's copy would book nothing (404)."""
+
+from collections.abc import AsyncIterator
 
 import pytest
 from redis.asyncio import Redis
 from redis.exceptions import MovedError
 
-from tests.app.conftest import Stores, one_app
+from tests.app.conftest import Stores, database_url, one_app, private_database
 from ticketing.batching import sender_for
 from ticketing.embedded import EmbeddedRedisCluster
 from ticketing.keys import event_keys
@@ -39,13 +43,16 @@ from tests.app.test_durability import (
 
 
 @pytest.fixture(scope="module")
-def stores(stores: Stores, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+async def stores(stores: Stores, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stores]:
     cluster = EmbeddedRedisCluster(tmp_path_factory.mktemp("redis-cluster"))
-    try:
-        cluster.start()
-        yield Stores(cluster.url, stores.database_url, cluster, redis_cluster=True)
-    finally:
-        cluster.stop()
+    async with private_database(stores, "cluster") as name:
+        try:
+            cluster.start()
+            yield Stores(
+                cluster.url, database_url(stores.database_url, name), cluster, redis_cluster=True
+            )
+        finally:
+            cluster.stop()
 
 
 base_url = pytest.fixture(scope="module", name="base_url")(one_app)

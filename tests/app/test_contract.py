@@ -5,11 +5,18 @@ requests for every operation from the document, and sequences join -> place -> h
 The server runs on private Redis and PostgreSQL: the fuzzer creates events with random ids.
 Generated requests carry real credentials (admin token, ticket, access token) and, outside the
 admin routes, the id of one real event, so they reach past the token and id checks; malformed
-tokens and ids are covered by test_bad_input.py and test_tokens.py."""
+tokens and ids are covered by test_bad_input.py and test_tokens.py.
 
-from collections.abc import AsyncIterator, Iterator
+A scenario's next steps depend on the answers to its earlier ones (the links follow the status
+codes), so every run of a scenario must get the same answers: each scenario has an event and a
+client of its own, and the events its admin calls name live in that event's namespace."""
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import hypothesis
@@ -33,6 +40,7 @@ from tests.app.conftest import (
     join,
     wait_for_access,
 )
+from ticketing.config import ID_RE
 from ticketing.embedded import EmbeddedServers
 
 DOCUMENT = Path(__file__).parents[2] / "app" / "openapi.yaml"
@@ -53,25 +61,66 @@ SCENARIO_STEPS = 6
 
 class Credentials:
     """What the fuzzed requests present: the admin token, one client's ticket and (admitted)
-    access token for the real event."""
+    access token for a real event."""
 
-    def __init__(self, url: str, ticket: str, access_token: str) -> None:
-        self.url, self.ticket, self.access_token = url, ticket, access_token
+    def __init__(self, url: str, event_id: str, ticket: str, access_token: str) -> None:
+        self.url, self.event_id = url, event_id
         self.by_scheme = {"admin": ADMIN_TOKEN, "ticket": ticket, "access": access_token}
 
     def apply(self, case: schemathesis.Case) -> None:
-        """The real event id outside admin routes, and the token the operation asks for."""
+        """The real event id outside admin routes, a valid one of the admin routes moved into its
+        namespace, and the token the operation asks for."""
         schemes = [
             name
             for requirement in case.operation.definition.raw.get("security", [])
             for name in requirement
         ]
-        if "event_id" in (case.path_parameters or {}) and "admin" not in schemes:
-            case.path_parameters["event_id"] = EVENT_ID
+        if "event_id" in (case.path_parameters or {}):
+            event_id = case.path_parameters["event_id"]
+            case.path_parameters["event_id"] = (
+                self._namespaced(event_id) if "admin" in schemes else self.event_id
+            )
         if isinstance(case.body, dict) and "slot_id" in case.body:
             case.body["slot_id"] = SLOT_ID
         if schemes:
             case.headers["Authorization"] = f"Bearer {self.by_scheme[schemes[0]]}"
+
+    def _namespaced(self, event_id: Any) -> Any:
+        """A valid id as one of this event's own (an id not valid stays, for the 400)."""
+        if not isinstance(event_id, str) or not ID_RE.fullmatch(event_id):
+            return event_id
+        if event_id == self.event_id or event_id.startswith(f"{self.event_id}-"):
+            return event_id  # the real event, or an id a linked step took from an earlier one
+        return f"{self.event_id}-{event_id}"[:64]
+
+
+async def admitted_credentials(url: str, event_id: str) -> Credentials:
+    """Creates the event and admits one client to it."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        created = await http.put(
+            f"/api/v1/events/{event_id}",
+            json=event_body(
+                slots=[{"id": SLOT_ID, "label": "all day", "capacity": 1_000_000}],
+                access_ttl_seconds=3600,
+                hold_ttl_seconds=600,
+                max_per_client=1000,
+            ),
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        )
+        assert created.status_code == 201, created.text
+        ticket = (await join(http, event_id))["ticket"]
+        access_token = (await wait_for_access(http, event_id, ticket))["access_token"]
+    return Credentials(url, event_id, ticket, access_token)
+
+
+Result = TypeVar("Result")
+
+
+def run_in_own_loop(work: Coroutine[Any, Any, Result]) -> Result:
+    """Runs `work` to its end from synchronous code (a Hypothesis run), on an event loop of its
+    own in another thread, leaving the tests' loop alone."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()
 
 
 @pytest.fixture(scope="module")
@@ -84,30 +133,21 @@ def servers() -> Iterator[EmbeddedServers]:
 
 
 @pytest.fixture(scope="module")
-async def credentials(
+async def app_url(
     servers: EmbeddedServers, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Credentials]:
+) -> AsyncIterator[str]:
     stores = Stores(servers.redis.url, servers.postgres.url, servers.redis)
     app = AppProcess(stores, tmp_path_factory.mktemp("contract"))
     try:
         await app.ready()
-        async with httpx.AsyncClient(base_url=app.url, timeout=30) as http:
-            created = await http.put(
-                f"/api/v1/events/{EVENT_ID}",
-                json=event_body(
-                    slots=[{"id": SLOT_ID, "label": "all day", "capacity": 1_000_000}],
-                    access_ttl_seconds=3600,
-                    hold_ttl_seconds=600,
-                    max_per_client=1000,
-                ),
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            )
-            assert created.status_code == 201, created.text
-            ticket = (await join(http, EVENT_ID))["ticket"]
-            access_token = (await wait_for_access(http, EVENT_ID, ticket))["access_token"]
-        yield Credentials(app.url, ticket, access_token)
+        yield app.url
     finally:
         app.stop()
+
+
+@pytest.fixture(scope="module")
+async def credentials(app_url: str) -> Credentials:
+    return await admitted_credentials(app_url, EVENT_ID)
 
 
 # The document as committed; test_the_served_document_is_app_openapi_yaml checks the server serves
@@ -160,13 +200,21 @@ def test_every_operation_conforms(
         pytest.skip("nothing this operation takes can be made invalid")
 
 
-def test_linked_scenarios_conform(credentials: Credentials) -> None:
+def test_linked_scenarios_conform(app_url: str) -> None:
+    numbers = itertools.count()
+
     class Scenario(CONTRACT.as_state_machine()):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.credentials = run_in_own_loop(
+                admitted_credentials(app_url, f"scenario-{next(numbers)}")
+            )
+
         def before_call(self, case: schemathesis.Case) -> None:
-            credentials.apply(case)
+            self.credentials.apply(case)
 
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
-            return {"base_url": credentials.url}
+            return {"base_url": app_url}
 
         def validate_response(
             self,
@@ -182,10 +230,32 @@ def test_linked_scenarios_conform(credentials: Credentials) -> None:
             max_examples=SCENARIOS,
             stateful_step_count=SCENARIO_STEPS,
             deadline=None,
+            # the same scenarios in every run (a seed from the test, no example database)
+            derandomize=True,
             database=None,
             suppress_health_check=list(hypothesis.HealthCheck),
         )
     )
+
+
+def test_each_scenario_names_events_of_its_own() -> None:
+    """Admin calls of two scenarios never meet on one event; an invalid id stays invalid; a
+    linked step keeps the id it took from an earlier one."""
+    close = OPERATIONS["POST /api/v1/events/{event_id}/close"]
+    first, second = (Credentials("", f"scenario-{n}", "ticket", "access") for n in (1, 11))
+
+    def sent(credentials: Credentials, event_id: str) -> str:
+        case = close.Case(path_parameters={"event_id": event_id})
+        credentials.apply(case)
+        return str(case.path_parameters["event_id"])
+
+    assert sent(first, "a") != sent(second, "a")
+    assert sent(first, "1-a") != sent(second, "a")
+    longest = sent(first, "x" * 64)
+    assert longest.startswith("scenario-1-") and ID_RE.fullmatch(longest)
+    assert sent(first, "-bad") == "-bad"
+    assert sent(first, sent(first, "a")) == sent(first, "a")
+    assert sent(first, "scenario-1") == "scenario-1"
 
 
 def test_document_links_join_place_hold_confirm_booking() -> None:

@@ -2,31 +2,19 @@
 secondary).
 """
 
-import secrets
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from tests.app.conftest import database_url, private_database
 from ticketing.database import create_pool, migrate
-
-
-def _database_url(base_url: str, name: str) -> str:
-    parts = urlsplit(base_url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @pytest.fixture
 async def scratch_database(stores) -> AsyncIterator[str]:
-    name = f"migrations_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(stores.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+    async with private_database(stores, "migrations") as name:
         yield name
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _tables(url: str) -> set[str]:
@@ -39,7 +27,7 @@ async def _tables(url: str) -> set[str]:
 
 
 async def test_primary_gets_every_migration_once(stores, scratch_database):
-    url = _database_url(stores.database_url, scratch_database)
+    url = database_url(stores.database_url, scratch_database)
     pool = await create_pool(url, max_size=2)
     try:
         first, second = await migrate(pool), await migrate(pool)
@@ -50,7 +38,7 @@ async def test_primary_gets_every_migration_once(stores, scratch_database):
 
 
 async def test_read_only_replica_is_left_alone(stores, scratch_database):
-    url = _database_url(stores.database_url, scratch_database)
+    url = database_url(stores.database_url, scratch_database)
     admin = await asyncpg.connect(stores.database_url)
     try:
         await admin.execute(
