@@ -76,8 +76,13 @@ services = Services(
     AppSecrets(
         cache.url, database_url, config.secrets.admin_token, config.secrets.token_signing_secret
     ),
-    # X-Forwarded-For is believed only from the ALB (per-IP limits, app/ticketing/limits.py)
-    {**cache.client_env, "TICKETING_TRUSTED_PROXIES": ",".join(network.public_cidrs)},
+    {
+        **cache.client_env,
+        # X-Forwarded-For is believed only from the ALB (per-IP limits, app/ticketing/limits.py)
+        "TICKETING_TRUSTED_PROXIES": ",".join(network.public_cidrs),
+        # this region's Redis copies of events: dr shares prod's database (ticketing.config)
+        "TICKETING_DEPLOYMENT": config.region,
+    },
     cluster.provider,
     cluster.oidc_provider_arn,
     cluster.oidc_provider_url,

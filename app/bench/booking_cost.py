@@ -16,6 +16,7 @@ import asyncpg
 
 from app.bench.processes import cpu_seconds, descendants
 from ticketing.bookings import INSERT_BOOKING
+from ticketing.config import DEFAULT_DEPLOYMENT
 from ticketing.database import create_pool, migrate
 from ticketing.embedded import EmbeddedPostgres
 
@@ -56,6 +57,7 @@ async def _confirm(pool: asyncpg.Pool, index: int) -> None:
         f"hold-{index}",
         f"key-{index}",
         REDIS_GENERATION,
+        DEFAULT_DEPLOYMENT,
     )
     if booking is None:
         raise RuntimeError(f"booking {index} was not written")

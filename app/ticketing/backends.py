@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
 from ticketing.chores import Chores
-from ticketing.config import DEFAULT_RECLAIM_SECONDS, Settings
+from ticketing.config import DEFAULT_DEPLOYMENT, DEFAULT_RECLAIM_SECONDS, Settings
 from ticketing.event_ends import EventEnds
 from ticketing.limits import Limits
 from ticketing.queue_states import QueueStates
@@ -30,6 +30,7 @@ class Backends:
     ends: EventEnds
     chores: Chores = field(default_factory=Chores)
     reclaim_seconds: float = DEFAULT_RECLAIM_SECONDS  # events.install_event
+    deployment: str = DEFAULT_DEPLOYMENT  # whose Redis copies a confirm is fenced by (bookings.py)
 
     async def close_redis(self) -> None:
         await self.chores.aclose()
@@ -51,4 +52,5 @@ def open_backends(settings: Settings, pool: asyncpg.Pool) -> Backends:
         Limits(settings.limits),
         EventEnds(settings.end_grace_seconds),
         reclaim_seconds=settings.reclaim_seconds,
+        deployment=settings.deployment,
     )

@@ -16,7 +16,8 @@ from ticketing.tokens import Claims
 # slots.remaining refuses an oversell even if Redis was wrong, the unique keys refuse doubles. It
 # holds the event's rebuild lock shared: a rebuild of the event in Redis (events.install_event)
 # waits for confirms in flight, so the remaining counts it reads include them; and a confirm begun
-# under an earlier copy of the event in Redis ($8, its generation) books nothing.
+# under an earlier copy of the event in this deployment's Redis ($8, its generation; $9, the
+# deployment) books nothing.
 INSERT_BOOKING = f"""
 WITH rebuild_lock AS (
     SELECT pg_advisory_xact_lock_shared({REBUILD_LOCK_KEY.format(event_id="$2")})
@@ -24,7 +25,9 @@ WITH rebuild_lock AS (
     INSERT INTO bookings
         (booking_id, event_id, slot_id, quantity, client_id, hold_id, idempotency_key)
     SELECT $1, $2, $3, $4, $5, $6, $7 FROM rebuild_lock
-    WHERE (SELECT redis_generation FROM events WHERE event_id = $2) <= $8
+    WHERE COALESCE(
+        (SELECT generation FROM redis_copies WHERE event_id = $2 AND deployment = $9), 0
+    ) <= $8
     ON CONFLICT DO NOTHING
     RETURNING booking_id, quantity
 ), seats AS (
@@ -96,6 +99,7 @@ async def confirm(
             hold_id,
             idempotency_key,
             generation,
+            backends.deployment,
         )
     except asyncpg.CheckViolationError:
         await backends.scripts.run("end_confirm", event_id, hold_id, "", "release")

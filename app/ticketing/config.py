@@ -24,6 +24,7 @@ DEFAULT_END_GRACE_SECONDS = 900.0
 # A waiting page's socket reconnects within a second of a Redis loss (static/app.js) and asks for
 # its place: within this every waiting client has reclaimed it, and admission waits this long.
 DEFAULT_RECLAIM_SECONDS = 5.0
+DEFAULT_DEPLOYMENT = "default"
 
 
 class SettingsError(ValueError):
@@ -62,6 +63,17 @@ def _count(name: str, default: int) -> int:
     return int(value)
 
 
+def _deployment() -> str:
+    """Which Redis deployment this process's copies of events belong to: one name per region that
+    shares the database (the chart sets the stack's region)."""
+    value = os.environ.get("TICKETING_DEPLOYMENT", "").strip() or DEFAULT_DEPLOYMENT
+    if not re.fullmatch(ID_PATTERN, value):
+        raise SettingsError(
+            f"TICKETING_DEPLOYMENT must be 1-64 letters, digits, '-' or '_', got {value!r}"
+        )
+    return value
+
+
 def _seconds(name: str, default: float, maximum: float) -> float:
     value = os.environ.get(name, "").strip()
     if not value:
@@ -98,6 +110,7 @@ class Settings:
     end_grace_seconds: float = DEFAULT_END_GRACE_SECONDS
     # After a Redis loss, how long clients of the lost queue may reclaim their order (queue.py).
     reclaim_seconds: float = DEFAULT_RECLAIM_SECONDS
+    deployment: str = DEFAULT_DEPLOYMENT
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -119,6 +132,7 @@ class Settings:
             LimitSettings.from_env(),
             _seconds("TICKETING_EVENT_END_GRACE_SECONDS", DEFAULT_END_GRACE_SECONDS, 86_400),
             _seconds("TICKETING_RECLAIM_SECONDS", DEFAULT_RECLAIM_SECONDS, 300),
+            _deployment(),
         )
 
 

@@ -154,8 +154,11 @@ async def install_event(backends: Backends, event_id: str) -> bool:
             f"SELECT pg_advisory_xact_lock({REBUILD_LOCK_KEY.format(event_id='$1')})", event_id
         )
         event = await connection.fetchrow(
-            "SELECT config, opening_seed, paused, redis_generation FROM events WHERE event_id = $1",
+            "SELECT config, opening_seed, paused, COALESCE(generation, 0) AS redis_generation"
+            " FROM events LEFT JOIN redis_copies ON redis_copies.event_id = events.event_id"
+            " AND redis_copies.deployment = $2 WHERE events.event_id = $1",
             event_id,
+            backends.deployment,
         )
         if event is None:
             unknown.remember(event_id)
@@ -183,7 +186,12 @@ async def install_event(backends: Backends, event_id: str) -> bool:
         generation = max(time.time_ns() // 1_000_000, event["redis_generation"] + 1)
         if await _install(backends, event_id, spec, event, slots, seats, generation):
             await connection.execute(
-                "UPDATE events SET redis_generation = $2 WHERE event_id = $1", event_id, generation
+                "INSERT INTO redis_copies (event_id, deployment, generation) VALUES ($1, $2, $3)"
+                " ON CONFLICT (event_id, deployment)"
+                " DO UPDATE SET generation = excluded.generation",
+                event_id,
+                backends.deployment,
+                generation,
             )
     if spec.ends_at and spec.ends_at.timestamp() <= time.time():
         await expire_read_back(backends, event_id, spec.ends_at.timestamp())

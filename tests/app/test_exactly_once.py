@@ -19,6 +19,7 @@ from tests.app.conftest import SECRET, Stores, admitted_token, bearer
 from ticketing import tokens
 from ticketing.batching import ConnectionSender, ScriptBatcher, sender_for
 from ticketing.bookings import INSERT_BOOKING
+from ticketing.config import DEFAULT_DEPLOYMENT
 from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.embedded import EmbeddedRedis
 from ticketing.keys import event_keys
@@ -266,19 +267,35 @@ async def test_a_confirm_begun_before_a_rebuild_books_nothing(
     database = await asyncpg.connect(stores.database_url)
     try:
         generation = await database.fetchval(
-            "SELECT redis_generation FROM events WHERE event_id = $1", event_id
+            "SELECT generation FROM redis_copies WHERE event_id = $1 AND deployment = $2",
+            event_id,
+            DEFAULT_DEPLOYMENT,
         )
         assert generation > 0, "the install recorded the copy's generation"
-        arguments = (event_id, "a", 2, "client-x", "h_old", "key-old", generation - 1)
-        stale = await database.fetchval(INSERT_BOOKING, "b_old", *arguments)
-        assert stale is None
-        current = await database.fetchval(
-            INSERT_BOOKING, "b_new", event_id, "a", 2, "client-x", "h_new", "key-new", generation
-        )
-        assert current == "b_new"
+
+        async def book(booking_id: str, generation: int, deployment: str) -> str | None:
+            booking: str | None = await database.fetchval(
+                INSERT_BOOKING,
+                booking_id,
+                event_id,
+                "a",
+                2,
+                f"client-{booking_id}",
+                f"h-{booking_id}",
+                f"key-{booking_id}",
+                generation,
+                deployment,
+            )
+            return booking
+
+        assert await book("b_old", generation - 1, DEFAULT_DEPLOYMENT) is None
+        assert await book("b_new", generation, DEFAULT_DEPLOYMENT) == "b_new"
+        # another region's Redis (its own deployment, no copy of this event yet) is not fenced by
+        # this region's copy: each region's rebuilds fence only its own confirms
+        assert await book("b_other_region", 1, "dr") == "b_other_region"
         remaining = await database.fetchval(
             "SELECT remaining FROM slots WHERE event_id = $1", event_id
         )
-        assert remaining == 8
+        assert remaining == 6
     finally:
         await database.close()

@@ -132,3 +132,14 @@ def test_the_secret_holds_exactly_the_variables_the_chart_reads_from_it():
     helpers = (CHART_PATH / "templates" / "_helpers.tpl").read_text()
     (names,) = re.findall(r'define "ticketing.secretEnvNames".*?list ((?:"\w+" ?)+)', helpers, re.S)
     assert tuple(re.findall(r'"(\w+)"', names)) == APP_SECRET_ENV_NAMES
+
+
+def test_each_region_names_its_own_redis_deployment(prod, dr):
+    """dr's pods share prod's database: their Redis copies of events must not fence prod's."""
+    deployments = [
+        one(stack, RELEASE, f"ticketing-{name}-services-chart").inputs["values"]["env"][
+            "TICKETING_DEPLOYMENT"
+        ]
+        for stack, name in ((prod, "prod"), (dr, "dr"))
+    ]
+    assert deployments == ["ap-northeast-2", "ap-northeast-1"]
