@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from components.routing_weights import PRIMARY, STANDBY, format_weights
 from ops.dr import cli as dr_cli
 from ops.dr.local_postgres import psql_query, write_cluster_file
@@ -142,7 +140,7 @@ class Drill:
     def start(self) -> None:
         self.seoul.start_primary()
         self.seoul.start_app()
-        self._create_event()
+        self.seoul.create_event(EVENT_ID, self.slot_capacity)
         self.tokyo.start_replica_of(self.seoul)
         self.tokyo.start_app()
         self.tokyo_read_only_at_start = self.tokyo.in_recovery()
@@ -153,27 +151,6 @@ class Drill:
             "both regions healthy", lambda: self._health() == {PRIMARY: "UP", STANDBY: "UP"}
         )
         threading.Thread(target=self._watch, daemon=True).start()
-
-    def _create_event(self) -> None:
-        body = {
-            "name": "DR drill",
-            "slots": [
-                {"id": slot, "label": slot, "capacity": seats}
-                for slot, seats in self.slot_capacity.items()
-            ],
-            "admit_per_second": 500.0,
-            "max_active": 2000,
-            "access_ttl_seconds": 120,
-            "hold_ttl_seconds": 120,
-            "max_per_client": 4,
-        }
-        response = httpx.put(
-            f"{self.seoul.url}/api/v1/events/{EVENT_ID}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.seoul.secrets['TICKETING_ADMIN_TOKEN']}"},
-            timeout=10,
-        )
-        response.raise_for_status()
 
     def _write_cluster_file(self) -> None:
         write_cluster_file(
