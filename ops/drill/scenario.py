@@ -236,7 +236,8 @@ class Drill:
     def _stall_replica(self) -> int:
         pid = psql_query(self.tokyo.member, "SELECT pid FROM pg_stat_wal_receiver")
         if not pid:
-            raise RuntimeError("tokyo has no WAL receiver to stall")
+            reason = "no answer" if pid is None else "it is not streaming from seoul"
+            raise RuntimeError(f"tokyo has no WAL receiver to stall: {reason}")
         os.kill(int(pid), signal.SIGSTOP)
         self.mark("replica_stalled")
         return int(pid)
@@ -262,7 +263,8 @@ class Drill:
                     (self.now(), f"{moment}: {region.name}", int(count))
                 )
 
-    def _missing(self, region: Region, booking_ids: list[str]) -> set[str]:
+    def lost_in(self, region: Region, booking_ids: list[str]) -> set[str]:
+        """Those of `booking_ids` that the region's PostgreSQL does not have."""
         if not booking_ids:
             return set()
         listed = ",".join(f"'{booking_id}'" for booking_id in booking_ids)
@@ -270,7 +272,9 @@ class Drill:
             region.member,
             f"SELECT string_agg(booking_id, ' ') FROM bookings WHERE booking_id IN ({listed})",  # noqa: S608 -- ids the app generated
         )
-        return set(booking_ids) - set((present or "").split())
+        if present is None:  # not an empty answer: counting every booking as lost would be wrong
+            raise RuntimeError(f"drill: {region.name}'s PostgreSQL did not answer for its bookings")
+        return set(booking_ids) - set(present.split())
 
     # the timeline ------------------------------------------------------------------------
 
@@ -318,7 +322,7 @@ class Drill:
         acknowledged_by_seoul = [
             b.booking_id for b in list(buyers.records.bookings) if b.target == PRIMARY
         ]
-        lost_at_failover = self._missing(self.tokyo, acknowledged_by_seoul)
+        lost_at_failover = self.lost_in(self.tokyo, acknowledged_by_seoul)
         self._check_oversell("after promotion")
         self._move_traffic("failover", 0)
         self.mark("phase_failover")
@@ -344,7 +348,7 @@ class Drill:
         self.mark("traffic_stopped")
         self._check_oversell("at the end")
         surviving = [b.booking_id for b in records.bookings if b.booking_id not in lost_at_failover]
-        lost_at_failback = self._missing(self.seoul, surviving)
+        lost_at_failback = self.lost_in(self.seoul, surviving)
         by_id = {b.booking_id: b for b in records.bookings}
         return DrillRun(
             settings,

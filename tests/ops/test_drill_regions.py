@@ -17,8 +17,11 @@ import pytest
 
 from ops.dr.local_postgres import psql_query
 from ops.drill.regions import Region
+from ops.drill.scenario import Drill, DrillSettings
 from ticketing.config import LimitSettings
+from ticketing.embedded import EmbeddedPostgres, free_port
 
+REPO = Path(__file__).resolve().parents[2]
 REPLAY_TIMEOUT_SECONDS = 30.0
 # More joins at once than the app's default per-address limit lets through in a second.
 BURST_JOINS = 3 * LimitSettings().joins_per_ip_per_second
@@ -70,3 +73,14 @@ def test_a_region_takes_a_burst_of_joins_from_one_address(regions: tuple[Region,
     seoul.create_event("burst", {"a": 10})
     statuses = asyncio.run(_joins(seoul.url, "burst", BURST_JOINS))
     assert 429 not in statuses and set(statuses) <= {200, 201}, statuses
+
+
+def test_bookings_are_not_counted_lost_when_a_region_does_not_answer() -> None:
+    """An unreachable PostgreSQL is an error, not an empty answer that loses every booking."""
+    drill = Drill(REPO, DrillSettings())
+    try:
+        drill.tokyo.postgres = EmbeddedPostgres(drill.folder, port=free_port())  # never started
+        with pytest.raises(RuntimeError, match="tokyo's PostgreSQL did not answer"):
+            drill.lost_in(drill.tokyo, ["b_acknowledged_by_seoul"])
+    finally:
+        drill.stop()
