@@ -310,6 +310,9 @@ class EmbeddedPostgres:
     folder: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    # Whether `start(recovering=True)` wrote standby.signal: a later `start()` removes only that
+    # one, never the signal of a streaming replica's data folder (pg_basebackup -R writes it).
+    wrote_standby_signal: bool = field(default=False, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -348,8 +351,10 @@ class EmbeddedPostgres:
         standby_signal = data / "standby.signal"
         if recovering:
             standby_signal.touch()
-        else:
+            self.wrote_standby_signal = True
+        elif self.wrote_standby_signal:
             standby_signal.unlink(missing_ok=True)
+            self.wrote_standby_signal = False
         with open(log_path, "ab") as log_file:
             self.process = _start_server(
                 [

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from components.routing_weights import PRIMARY, STANDBY, format_weights
 from ops.dr import cli as dr_cli
 from ops.dr.local_postgres import psql_query, write_cluster_file
@@ -142,7 +140,7 @@ class Drill:
     def start(self) -> None:
         self.seoul.start_primary()
         self.seoul.start_app()
-        self._create_event()
+        self.seoul.create_event(EVENT_ID, self.slot_capacity)
         self.tokyo.start_replica_of(self.seoul)
         self.tokyo.start_app()
         self.tokyo_read_only_at_start = self.tokyo.in_recovery()
@@ -153,27 +151,6 @@ class Drill:
             "both regions healthy", lambda: self._health() == {PRIMARY: "UP", STANDBY: "UP"}
         )
         threading.Thread(target=self._watch, daemon=True).start()
-
-    def _create_event(self) -> None:
-        body = {
-            "name": "DR drill",
-            "slots": [
-                {"id": slot, "label": slot, "capacity": seats}
-                for slot, seats in self.slot_capacity.items()
-            ],
-            "admit_per_second": 500.0,
-            "max_active": 2000,
-            "access_ttl_seconds": 120,
-            "hold_ttl_seconds": 120,
-            "max_per_client": 4,
-        }
-        response = httpx.put(
-            f"{self.seoul.url}/api/v1/events/{EVENT_ID}",
-            json=body,
-            headers={"Authorization": f"Bearer {self.seoul.secrets['TICKETING_ADMIN_TOKEN']}"},
-            timeout=10,
-        )
-        response.raise_for_status()
 
     def _write_cluster_file(self) -> None:
         write_cluster_file(
@@ -259,7 +236,8 @@ class Drill:
     def _stall_replica(self) -> int:
         pid = psql_query(self.tokyo.member, "SELECT pid FROM pg_stat_wal_receiver")
         if not pid:
-            raise RuntimeError("tokyo has no WAL receiver to stall")
+            reason = "no answer" if pid is None else "it is not streaming from seoul"
+            raise RuntimeError(f"tokyo has no WAL receiver to stall: {reason}")
         os.kill(int(pid), signal.SIGSTOP)
         self.mark("replica_stalled")
         return int(pid)
@@ -285,7 +263,8 @@ class Drill:
                     (self.now(), f"{moment}: {region.name}", int(count))
                 )
 
-    def _missing(self, region: Region, booking_ids: list[str]) -> set[str]:
+    def lost_in(self, region: Region, booking_ids: list[str]) -> set[str]:
+        """Those of `booking_ids` that the region's PostgreSQL does not have."""
         if not booking_ids:
             return set()
         listed = ",".join(f"'{booking_id}'" for booking_id in booking_ids)
@@ -293,7 +272,9 @@ class Drill:
             region.member,
             f"SELECT string_agg(booking_id, ' ') FROM bookings WHERE booking_id IN ({listed})",  # noqa: S608 -- ids the app generated
         )
-        return set(booking_ids) - set((present or "").split())
+        if present is None:  # not an empty answer: counting every booking as lost would be wrong
+            raise RuntimeError(f"drill: {region.name}'s PostgreSQL did not answer for its bookings")
+        return set(booking_ids) - set(present.split())
 
     # the timeline ------------------------------------------------------------------------
 
@@ -341,7 +322,7 @@ class Drill:
         acknowledged_by_seoul = [
             b.booking_id for b in list(buyers.records.bookings) if b.target == PRIMARY
         ]
-        lost_at_failover = self._missing(self.tokyo, acknowledged_by_seoul)
+        lost_at_failover = self.lost_in(self.tokyo, acknowledged_by_seoul)
         self._check_oversell("after promotion")
         self._move_traffic("failover", 0)
         self.mark("phase_failover")
@@ -367,7 +348,7 @@ class Drill:
         self.mark("traffic_stopped")
         self._check_oversell("at the end")
         surviving = [b.booking_id for b in records.bookings if b.booking_id not in lost_at_failover]
-        lost_at_failback = self._missing(self.seoul, surviving)
+        lost_at_failback = self.lost_in(self.seoul, surviving)
         by_id = {b.booking_id: b for b in records.bookings}
         return DrillRun(
             settings,
