@@ -1,6 +1,7 @@
 """Events: the durable record in PostgreSQL, its copy in Redis, and the public view of both."""
 
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from ticketing.database import REBUILD_LOCK_KEY
 from ticketing.errors import ApiError, event_not_found
 from ticketing.event_ends import expire_read_back
 from ticketing.keys import EVENT_IDS_KEY, event_keys
+
+log = logging.getLogger("ticketing.events")
 
 
 @dataclass(frozen=True)
@@ -185,19 +188,33 @@ async def install_event(backends: Backends, event_id: str) -> bool:
         # later than every copy before, whatever the replicas' clocks say
         generation = max(time.time_ns() // 1_000_000, event["redis_generation"] + 1)
         if await _install(backends, event_id, spec, event, slots, seats, generation):
-            await connection.execute(
-                "INSERT INTO redis_copies (event_id, deployment, generation) VALUES ($1, $2, $3)"
-                " ON CONFLICT (event_id, deployment)"
-                " DO UPDATE SET generation = excluded.generation",
-                event_id,
-                backends.deployment,
-                generation,
-            )
+            await _record_copy(connection, event_id, backends.deployment, generation)
     if spec.ends_at and spec.ends_at.timestamp() <= time.time():
         await expire_read_back(backends, event_id, spec.ends_at.timestamp())
     else:
         await backends.redis.sadd(EVENT_IDS_KEY, event_id)
     return True
+
+
+async def _record_copy(
+    connection: asyncpg.pool.PoolConnectionProxy, event_id: str, deployment: str, generation: int
+) -> None:
+    """Records the Redis copy's generation, which fences confirms begun under earlier copies. A hot
+    standby (the dr region before promotion) refuses the write: it books nothing, so its copy has
+    nothing to fence, and the load into Redis stands."""
+    try:
+        # a savepoint: the refusal does not abort the load's own transaction
+        async with connection.transaction():
+            await connection.execute(
+                "INSERT INTO redis_copies (event_id, deployment, generation) VALUES ($1, $2, $3)"
+                " ON CONFLICT (event_id, deployment)"
+                " DO UPDATE SET generation = excluded.generation",
+                event_id,
+                deployment,
+                generation,
+            )
+    except asyncpg.ReadOnlySQLTransactionError:
+        log.info("read-only database: the Redis copy of %s is not recorded", event_id)
 
 
 async def _install(
