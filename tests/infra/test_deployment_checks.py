@@ -4,6 +4,7 @@ rendered with the exact values each release gets, create order, cross-stack agre
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -38,6 +39,29 @@ def test_preview_renders_the_app_chart_of_each_stack(capsys, stack):
     )
     assert rendered and int(rendered.group(1)) >= 6
     assert f"kubernetes provider reaches ticketing-{stack}-eks: public endpoint limited to" in out
+
+
+def _deployment_lines(report: dict, output_format: str) -> list[str]:
+    if output_format == "json":
+        return report["deployment_checks"]
+    (invocation,) = report["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True
+    return [note["message"]["text"] for note in invocation["toolExecutionNotifications"]]
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_machine_readable_reports_carry_the_deployment_checks(capsys, output_format):
+    code, out, err = gate(capsys, "dev", "--format", output_format)
+    assert code == 0, err
+    lines = _deployment_lines(json.loads(out), output_format)
+    assert any(
+        re.fullmatch(r"chart ticketing-dev-services-chart: \d+ manifests rendered and valid", line)
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith("kubernetes provider reaches ticketing-dev-eks: public endpoint limited to")
+        for line in lines
+    ), lines
 
 
 def test_a_chart_refusing_the_programs_values_exits_2_naming_the_release(
