@@ -81,6 +81,37 @@ def test_a_chart_refusing_the_programs_values_exits_2_naming_the_release(
     assert "podDisruptionBudget.minAvailable (1) must be below the minimum replica count (1)" in err
 
 
+def test_a_cluster_older_than_the_charts_kube_version_exits_2_naming_the_release(
+    capsys, monkeypatch, tmp_path
+):
+    """The config's copy of the chart's kubeVersion floor turned off: the chart check itself stops
+    the preview, as Helm would refuse the release at deploy."""
+    monkeypatch.setattr("components.config._runs_the_chart", lambda version: True)
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+    config["config"]["ticketing:cluster"]["version"] = "1.29"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(yaml.safe_dump(config))
+    code, _, err = gate(capsys, "dev", "--config-file", str(stack_file))
+    assert code == 2
+    assert (
+        "chart ticketing-dev-services-chart: the chart requires kubeVersion >=1.30.0-0"
+        " (Chart.yaml), which is incompatible with the cluster's Kubernetes 1.29.0" in err
+    )
+
+
+def test_a_stack_file_with_a_cluster_the_chart_cannot_run_on_exits_2_naming_the_key(
+    capsys, tmp_path
+):
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+    config["config"]["ticketing:cluster"]["version"] = "1.29"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(yaml.safe_dump(config))
+    code, _, err = gate(capsys, "dev", "--config-file", str(stack_file))
+    assert code == 2
+    assert "config key 'cluster.version': got '1.29', expected 1.30 or later" in err
+    assert "ticketing-dev-services-chart" not in err
+
+
 def _with_dependencies(run: ProgramRun, name: str, keep: set[str]) -> ProgramRun:
     """The run with `name`'s dependencies cut down to the resources named in `keep`."""
     urns = {resource.urn for resource in run.resources if resource.name in keep}
