@@ -90,6 +90,9 @@ _CACHE_NODE_TYPE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 _DB_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 _KUBERNETES_MINOR = re.compile(r"^1\.\d{2}$")
+OLDEST_CHART_KUBERNETES_MINOR = 30
+"""The app chart's kubeVersion floor (app/chart/Chart.yaml, `>=1.30.0-0`: its preStop hook uses
+the native sleep action); Helm refuses the release on an older cluster."""
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _ROLE_ARN = re.compile(r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$")
@@ -523,8 +526,20 @@ def _cluster(section: Section) -> ClusterConfig:
     )
     node_groups.finish()
     section.finish()
+    if not _runs_the_chart(cluster.version):
+        raise ConfigError(
+            f"{section.key}.version",
+            cluster.version,
+            f"1.{OLDEST_CHART_KUBERNETES_MINOR} or later: the app chart's kubeVersion"
+            " (app/chart/Chart.yaml) refuses an older cluster, so Helm would refuse the release",
+        )
     _check_admins_exclude_the_deployer(section, cluster)
     return cluster
+
+
+def _runs_the_chart(version: str) -> bool:
+    """Whether a cluster of this `1.<minor>` version meets the app chart's kubeVersion."""
+    return int(version.split(".")[1]) >= OLDEST_CHART_KUBERNETES_MINOR
 
 
 def _cache(section: Section) -> CacheConfig:

@@ -131,9 +131,10 @@ def _print(
     # The reports list what was judged; the plan stays what the program registers.
     judged = dataclasses.replace(run, resources=[*run.resources, *deployment.rendered])
     if arguments.format == "json":
-        print(json.dumps(json_report(judged, analysis), indent=2))
+        print(json.dumps(json_report(judged, analysis, deployment.lines), indent=2))
     elif arguments.format == "sarif":
-        print(json.dumps(sarif_report(analysis, os.path.relpath(run.entry_point)), indent=2))
+        sarif = sarif_report(analysis, os.path.relpath(run.entry_point), deployment.lines)
+        print(json.dumps(sarif, indent=2))
     else:
         console = console_for(sys.stdout)
         outputs = offline_plan.stack_outputs(run)

@@ -19,6 +19,7 @@ import kubernetes_validate
 import yaml
 from pulumi.runtime import rpc
 
+from policies.gate.kube_version import ConstraintError, satisfies
 from policies.gate.manifests import KUBERNETES_VERSION, Manifest, kind_of, validate_manifest
 from policies.program_runner import ProgramRun, RegisteredResource
 
@@ -99,7 +100,25 @@ def _validated(release: RegisteredResource, manifests: list[Manifest], version: 
             ) from error
 
 
+def _check_kube_version(release: RegisteredResource, chart_dir: Path, version: str) -> None:
+    """Helm refuses to install a chart whose `kubeVersion` the cluster does not meet."""
+    with helm.Chart.load(chart_dir) as chart:
+        constraint = chart.metadata.get("kubeVersion")
+    if not constraint:
+        return
+    try:
+        if satisfies(version, str(constraint)):
+            return
+    except ConstraintError as error:
+        raise ChartError(f"chart {release.name}: kubeVersion {constraint!r}: {error}") from error
+    raise ChartError(
+        f"chart {release.name}: the chart requires kubeVersion {constraint} (Chart.yaml), which"
+        f" is incompatible with the cluster's Kubernetes {version} (cluster.version)"
+    )
+
+
 def render_release(release: RegisteredResource, chart_dir: Path, version: str) -> RenderedRelease:
+    _check_kube_version(release, chart_dir, version)
     values = release.inputs.get("values") or {}
     unknown = _unknown_paths(values)
     if unknown:

@@ -1,8 +1,11 @@
-"""The gate's result as one JSON object (the DESIGN.md "Offline policy gate" contract)."""
+"""The gate's result as one JSON object (the DESIGN.md "Offline policy gate" contract), plus
+`deployment_checks`: the lines of the deployment checks that passed (policies/gate/deployment.py),
+as the text report prints them."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any
 
 from policies.gate.analyze import Analysis
@@ -10,7 +13,9 @@ from policies.gate.inputs import display_inputs
 from policies.program_runner import ProgramRun
 
 
-def json_report(run: ProgramRun, analysis: Analysis) -> dict[str, Any]:
+def json_report(
+    run: ProgramRun, analysis: Analysis, deployment_checks: Sequence[str]
+) -> dict[str, Any]:
     return {
         "stack": run.stack,
         "resources": [
@@ -29,4 +34,5 @@ def json_report(run: ProgramRun, analysis: Analysis) -> dict[str, Any]:
             "passed": analysis.passed,
             "pass_rate": analysis.pass_rate,
         },
+        "deployment_checks": list(deployment_checks),
     }

@@ -1,8 +1,11 @@
 """The gate's findings as SARIF 2.1.0, for code-scanning uploads: one rule per policy, one result
-per violation, located at the program's entry point and named by the resource's URN."""
+per violation, located at the program's entry point and named by the resource's URN. The
+deployment checks that passed (policies/gate/deployment.py) are the invocation's notifications:
+they are no policy's finding, and a failed one stops the gate before any report."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from policies.gate.analyze import Analysis, RuleInfo, Violation
@@ -66,7 +69,19 @@ def _result(violation: Violation, rule_index: dict[str, int], artifact_uri: str)
     }
 
 
-def sarif_report(analysis: Analysis, artifact_uri: str) -> dict[str, Any]:
+def _invocation(deployment_checks: Sequence[str]) -> dict[str, Any]:
+    return {
+        "executionSuccessful": True,
+        "toolExecutionNotifications": [
+            {"descriptor": {"id": "deployment-check"}, "level": "note", "message": {"text": line}}
+            for line in deployment_checks
+        ],
+    }
+
+
+def sarif_report(
+    analysis: Analysis, artifact_uri: str, deployment_checks: Sequence[str]
+) -> dict[str, Any]:
     """`artifact_uri`: the program's entry point, relative to the repository root."""
     rule_index = {rule.name: index for index, rule in enumerate(analysis.rules)}
     return {
@@ -88,6 +103,7 @@ def sarif_report(analysis: Analysis, artifact_uri: str) -> dict[str, Any]:
                     _result(violation, rule_index, artifact_uri)
                     for violation in analysis.violations
                 ],
+                "invocations": [_invocation(deployment_checks)],
             }
         ],
     }

@@ -13,16 +13,16 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.config import ContainerResources, Section, ServicesConfig, _services
+from components.config import ContainerResources, Section, ServicesConfig, _cluster, _services
 from components.errors import ConfigError
 from components.services import chart_values
-from tests.chart.chart_render import render
+from policies.gate.kube_version import satisfies
+from tests.chart.chart_render import CHART_DIR, render
 from tests.chart.scenarios import CERTIFICATE_ARN, ROLE_ARN, TARGET_GROUP_ARN, WAF_ACL_ARN
 from tests.infra.conftest import REPO_ROOT
 
-DEV_SERVICES = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())["config"][
-    "ticketing:services"
-]
+DEV_CONFIG = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())["config"]
+DEV_SERVICES = DEV_CONFIG["ticketing:services"]
 
 
 def unchecked(raw: dict[str, Any]) -> ServicesConfig:
@@ -120,3 +120,21 @@ def test_the_disruption_budget_rule_is_the_same_on_both_sides(min_replicas, budg
         podDisruptionMinAvailable=budget,
     )
     assert config_accepts(raw) == chart_accepts(raw) == (budget < min_replicas)
+
+
+def config_accepts_cluster_version(version: str) -> bool:
+    raw = {**copy.deepcopy(DEV_CONFIG["ticketing:cluster"]), "version": version}
+    try:
+        _cluster(Section(raw, "cluster"))
+    except ConfigError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("minor", range(25, 40))
+def test_the_cluster_version_rule_is_the_charts_kube_version(minor):
+    """Helm installs the chart only on a cluster its kubeVersion (Chart.yaml) admits."""
+    with helm.Chart.load(CHART_DIR) as chart:
+        constraint = chart.metadata["kubeVersion"]
+    version = f"1.{minor}"
+    assert config_accepts_cluster_version(version) == satisfies(f"{version}.0", constraint)

@@ -4,6 +4,7 @@ rendered with the exact values each release gets, create order, cross-stack agre
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -40,6 +41,29 @@ def test_preview_renders_the_app_chart_of_each_stack(capsys, stack):
     assert f"kubernetes provider reaches ticketing-{stack}-eks: public endpoint limited to" in out
 
 
+def _deployment_lines(report: dict, output_format: str) -> list[str]:
+    if output_format == "json":
+        return report["deployment_checks"]
+    (invocation,) = report["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is True
+    return [note["message"]["text"] for note in invocation["toolExecutionNotifications"]]
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_machine_readable_reports_carry_the_deployment_checks(capsys, output_format):
+    code, out, err = gate(capsys, "dev", "--format", output_format)
+    assert code == 0, err
+    lines = _deployment_lines(json.loads(out), output_format)
+    assert any(
+        re.fullmatch(r"chart ticketing-dev-services-chart: \d+ manifests rendered and valid", line)
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith("kubernetes provider reaches ticketing-dev-eks: public endpoint limited to")
+        for line in lines
+    ), lines
+
+
 def test_a_chart_refusing_the_programs_values_exits_2_naming_the_release(
     capsys, monkeypatch, tmp_path
 ):
@@ -55,6 +79,37 @@ def test_a_chart_refusing_the_programs_values_exits_2_naming_the_release(
     assert code == 2
     assert "chart ticketing-dev-services-chart:" in err
     assert "podDisruptionBudget.minAvailable (1) must be below the minimum replica count (1)" in err
+
+
+def test_a_cluster_older_than_the_charts_kube_version_exits_2_naming_the_release(
+    capsys, monkeypatch, tmp_path
+):
+    """The config's copy of the chart's kubeVersion floor turned off: the chart check itself stops
+    the preview, as Helm would refuse the release at deploy."""
+    monkeypatch.setattr("components.config._runs_the_chart", lambda version: True)
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+    config["config"]["ticketing:cluster"]["version"] = "1.29"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(yaml.safe_dump(config))
+    code, _, err = gate(capsys, "dev", "--config-file", str(stack_file))
+    assert code == 2
+    assert (
+        "chart ticketing-dev-services-chart: the chart requires kubeVersion >=1.30.0-0"
+        " (Chart.yaml), which is incompatible with the cluster's Kubernetes 1.29.0" in err
+    )
+
+
+def test_a_stack_file_with_a_cluster_the_chart_cannot_run_on_exits_2_naming_the_key(
+    capsys, tmp_path
+):
+    config = yaml.safe_load((REPO_ROOT / "Pulumi.dev.yaml").read_text())
+    config["config"]["ticketing:cluster"]["version"] = "1.29"
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(yaml.safe_dump(config))
+    code, _, err = gate(capsys, "dev", "--config-file", str(stack_file))
+    assert code == 2
+    assert "config key 'cluster.version': got '1.29', expected 1.30 or later" in err
+    assert "ticketing-dev-services-chart" not in err
 
 
 def _with_dependencies(run: ProgramRun, name: str, keep: set[str]) -> ProgramRun:

@@ -110,8 +110,12 @@ def test_insecure_program_is_blocked_with_the_expected_findings(insecure_report)
 
 def test_json_document_has_the_contract_shape(insecure_report):
     _, report = insecure_report
-    assert set(report) == {"stack", "resources", "violations", "summary"}
+    assert set(report) == {"stack", "resources", "violations", "summary", "deployment_checks"}
     assert report["stack"] == "test"
+    # The sample's EKS cluster "apps" has a public endpoint and no chart release.
+    assert report["deployment_checks"] == [
+        "kubernetes provider reaches apps: public endpoint limited to 0.0.0.0/0"
+    ]
     assert all(
         set(resource) == {"urn", "type", "name", "inputs"} for resource in report["resources"]
     )
