@@ -65,6 +65,17 @@ def stores() -> Iterator[Stores]:
         servers.stop()
 
 
+@pytest.fixture(scope="module")
+def servers() -> Iterator[EmbeddedServers]:
+    """Redis and PostgreSQL of a module's own (not the session's stores), for tests that stop,
+    kill or restart them, or that must not see other modules' events."""
+    started = EmbeddedServers().start()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 class AppProcess:
     """One app instance: `ticketing serve` against the test stores, in its own process;
     over HTTPS when given a (certificate file, key file) pair."""

@@ -13,7 +13,7 @@ client of its own, and the events its admin calls name live in that event's name
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -121,15 +121,6 @@ def run_in_own_loop(work: Coroutine[Any, Any, Result]) -> Result:
     own in another thread, leaving the tests' loop alone."""
     with ThreadPoolExecutor(max_workers=1) as thread:
         return thread.submit(asyncio.run, work).result()
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[EmbeddedServers]:
-    started = EmbeddedServers().start()
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture(scope="module")

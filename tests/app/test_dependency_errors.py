@@ -4,7 +4,7 @@ module: killing them does not disturb the other tests."""
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -26,15 +26,6 @@ from tests.app.conftest import (
 )
 from ticketing.embedded import EmbeddedServers
 from ticketing.web.error_handlers import error_response_for
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[EmbeddedServers]:
-    started = EmbeddedServers().start()
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ within the reclaim window get their old order back, ahead of every client who jo
 loss, and old access tokens are refused. Against a real redis-server killed and restarted."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -26,15 +26,6 @@ from ticketing.embedded import EmbeddedServers
 
 RECLAIM_SECONDS = 3
 EVENT = "reclaimed"
-
-
-@pytest.fixture(scope="module")
-def servers() -> Iterator[EmbeddedServers]:
-    started = EmbeddedServers().start()
-    try:
-        yield started
-    finally:
-        started.stop()
 
 
 @pytest.fixture(scope="module")
