@@ -22,7 +22,6 @@ from policies.rule import resource_rule, stack_rule
 from policies.rules.values import (
     UNKNOWN,
     as_list,
-    attached,
     identities,
     is_true,
     is_unknown,
@@ -31,6 +30,7 @@ from policies.rules.values import (
     plain,
     shown,
     strings,
+    unattached,
     whole_number,
     with_plain_props,
 )
@@ -378,12 +378,8 @@ def _public_subnet_ip_findings(props: dict[str, Any], args: Any) -> Iterator[str
 def _vpcs_without_flow_logs(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     vpcs = [resource for resource in args.resources if resource.resource_type == VPC]
     flow_logs = [resource for resource in args.resources if resource.resource_type == FLOW_LOG]
-    by_vpc, undecided = attached(vpcs, flow_logs, "vpcId", identities)
-    if undecided:
-        return  # a flow log points at a VPC only the deploy knows: it may be any of these
-    for vpc in vpcs:
-        if not by_vpc[vpc.urn]:
-            yield vpc, "no aws.ec2.FlowLog has this VPC as its vpcId"
+    for vpc in unattached(vpcs, flow_logs, "vpcId"):
+        yield vpc, "no aws.ec2.FlowLog has this VPC as its vpcId"
 
 
 # --- load balancers -----------------------------------------------------------------------------
@@ -416,16 +412,12 @@ def _public_albs_without_waf(args: StackValidationArgs) -> Iterator[tuple[Any, s
     associations = [
         resource for resource in args.resources if resource.resource_type == WAF_ASSOCIATION
     ]
-    by_alb, undecided = attached(albs, associations, "resourceArn", identities)
-    if undecided:
-        return  # an association points at an ALB only the deploy knows: it may be any of these
-    for alb in albs:
-        if not by_alb[alb.urn]:
-            yield (
-                alb,
-                "internet-facing application load balancer with no"
-                " aws.wafv2.WebAclAssociation naming it as resourceArn",
-            )
+    for alb in unattached(albs, associations, "resourceArn"):
+        yield (
+            alb,
+            "internet-facing application load balancer with no"
+            " aws.wafv2.WebAclAssociation naming it as resourceArn",
+        )
 
 
 def _access_log_findings(props: dict[str, Any], args: Any) -> Iterator[str]:
@@ -445,16 +437,12 @@ def _deletion_protection_findings(props: dict[str, Any], args: Any) -> Iterator[
 def _web_acls_without_logging(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     acls = [resource for resource in args.resources if resource.resource_type == WEB_ACL]
     logging = [resource for resource in args.resources if resource.resource_type == WAF_LOGGING]
-    by_acl, undecided = attached(acls, logging, "resourceArn", identities)
-    if undecided:
-        return
-    for acl in acls:
-        if not by_acl[acl.urn]:
-            yield (
-                acl,
-                "no aws.wafv2.WebAclLoggingConfiguration names this web ACL as resourceArn: its"
-                " blocks and matches are not recorded",
-            )
+    for acl in unattached(acls, logging, "resourceArn"):
+        yield (
+            acl,
+            "no aws.wafv2.WebAclLoggingConfiguration names this web ACL as resourceArn: its"
+            " blocks and matches are not recorded",
+        )
 
 
 def _cross_zone_findings(props: dict[str, Any], args: Any) -> Iterator[str]:

@@ -29,6 +29,7 @@ from policies.rules.values import (
     public_grants,
     statements,
     strings,
+    unattached,
     with_plain_props,
 )
 
@@ -660,12 +661,8 @@ def _trusts_whole_account(props: Mapping[str, Any], _args: Any) -> Iterator[str]
 def _secrets_without_rotation(args: StackValidationArgs) -> Iterator[tuple[Any, str]]:
     secrets = [resource for resource in args.resources if resource.resource_type == SECRET]
     rotations = [r for r in args.resources if r.resource_type == SECRET_ROTATION]
-    by_secret, undecided = attached(secrets, rotations, "secretId", identities)
-    if undecided:
-        return
-    for secret in secrets:
-        if not by_secret[secret.urn]:
-            yield secret, "no aws.secretsmanager.SecretRotation has this secret as its secretId"
+    for secret in unattached(secrets, rotations, "secretId"):
+        yield secret, "no aws.secretsmanager.SecretRotation has this secret as its secretId"
 
 
 def _secret_without_customer_key(props: Mapping[str, Any], args: Any) -> Iterator[str]:

@@ -312,3 +312,11 @@ def attached(
             by_target[owner.urn].append(setting)
         undecided = undecided or (not owners and is_unknown(lookup(setting.props, prop)))
     return by_target, undecided
+
+
+def unattached(targets: Iterable[Any], settings: Iterable[Any], prop: str) -> list[Any]:
+    """The targets no setting names through `prop`. None while some setting points somewhere
+    unknown: it may be any target's, so a "missing" finding would be a guess."""
+    targets = list(targets)
+    by_target, undecided = attached(targets, settings, prop, identities)
+    return [] if undecided else [target for target in targets if not by_target[target.urn]]
