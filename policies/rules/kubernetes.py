@@ -45,7 +45,8 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 WORKLOAD_TYPES = tuple(POD_SPEC_PATHS)
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
-REQUIRED_LIMITS = ("cpu", "memory")
+# Both a container's resource requests and its limits name these.
+REQUIRED_RESOURCES = ("cpu", "memory")
 NAMESPACED_TYPES = (
     *WORKLOAD_TYPES,
     *HELM_TYPES,
@@ -136,14 +137,19 @@ def _writable_root(spec: dict[str, Any]) -> Iterator[str]:
             yield f"{label} has readOnlyRootFilesystem {read_only!r}"
 
 
-def _missing_limits(spec: dict[str, Any]) -> Iterator[str]:
-    for label, container in containers(spec):
-        limits = lookup(container, "resources", "limits")
-        if is_unknown(limits):
-            continue
-        missing = [resource for resource in REQUIRED_LIMITS if lookup(limits, resource) is None]
-        if missing:
-            yield f"{label} has no resources.limits for {', '.join(missing)}"
+def missing_resources(field: str) -> Callable[[dict[str, Any]], Iterator[str]]:
+    """A check that every container sets cpu and memory in `resources.<field>`."""
+
+    def check(spec: dict[str, Any]) -> Iterator[str]:
+        for label, container in containers(spec):
+            declared = lookup(container, "resources", field)
+            if is_unknown(declared):
+                continue
+            missing = [name for name in REQUIRED_RESOURCES if lookup(declared, name) is None]
+            if missing:
+                yield f"{label} has no resources.{field} for {', '.join(missing)}"
+
+    return check
 
 
 def _host_namespaces(spec: dict[str, Any]) -> Iterator[str]:
@@ -377,7 +383,7 @@ POLICIES: list[Policy] = [
             " ..., 'memory': ...})` on each container."
         ),
         checkov_ids=["CKV_K8S_11", "CKV_K8S_13"],
-        check=workload_check(_missing_limits),
+        check=workload_check(missing_resources("limits")),
     ),
     resource_rule(
         name="k8s-no-host-namespaces",

@@ -20,6 +20,7 @@ from policies.rules.kubernetes import (
     WORKLOAD_TYPES,
     containers,
     effective_setting,
+    missing_resources,
     workload_check,
 )
 from policies.rules.values import (
@@ -34,7 +35,6 @@ SERVICE = "kubernetes:core/v1:Service"
 LONG_RUNNING_TYPES = (POD, DEPLOYMENT, STATEFUL_SET, DAEMON_SET, REPLICA_SET)
 """Workloads that serve until stopped (a Job's pod runs to completion and needs no probes)."""
 SERVING_PROBES = ("livenessProbe", "readinessProbe")
-REQUIRED_REQUESTS = ("cpu", "memory")
 HIGH_UID_FLOOR = 10000
 """UIDs below this may be a user of the node's own /etc/passwd (checkov CKV_K8S_40)."""
 ALLOWED_SECCOMP_TYPES = ("RuntimeDefault", "Localhost")
@@ -70,16 +70,6 @@ def _missing_probes(spec: dict[str, Any]) -> Iterator[str]:
         if missing:
             label = container.get("name") or f"containers[{index}]"
             yield f"container {label!r} has no {' or '.join(missing)}"
-
-
-def _missing_requests(spec: dict[str, Any]) -> Iterator[str]:
-    for label, container in containers(spec):
-        requests = lookup(container, "resources", "requests")
-        if is_unknown(requests):
-            continue
-        missing = [resource for resource in REQUIRED_REQUESTS if lookup(requests, resource) is None]
-        if missing:
-            yield f"{label} has no resources.requests for {', '.join(missing)}"
 
 
 def _privilege_escalation(spec: dict[str, Any]) -> Iterator[str]:
@@ -201,7 +191,7 @@ POLICIES: list[Policy] = [
         resource_types=WORKLOAD_TYPES,
         remediation="set `resources.requests` with `cpu` and `memory` on each container.",
         checkov_ids=["CKV_K8S_10", "CKV_K8S_12"],
-        check=workload_check(_missing_requests),
+        check=workload_check(missing_resources("requests")),
     ),
     resource_rule(
         name="k8s-no-privilege-escalation",
